@@ -1,0 +1,162 @@
+"""Run one check: read declarations and results (I/O), then the pure core, then write reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from qualify import console, summary, workflow
+from qualify.errors import QualifyError
+from qualify.files import expand
+from qualify.junit import read_testcases
+from qualify.matching import Matcher
+from qualify.model import JOBS, Finding, JobCounts, TrackingRead, Verdict
+from qualify.policy import PolicyConfig, evaluate, select_defects
+from qualify.report_json import build_report, error_report
+from qualify.tracking import issue_from_path, parse_tracking
+
+DEFAULT_TRACKING = "docs/issues/**/TRACKING.md"
+MAX_TRACKING_BYTES = 1024 * 1024
+
+
+@dataclass
+class CheckOptions:
+    mock_results: list[str]
+    real_results: list[str]
+    tracking: list[str] = field(default_factory=lambda: [DEFAULT_TRACKING])
+    issues: tuple[int, ...] = ()
+    real_api_areas: tuple[str, ...] = ("backend", "proxy")
+    json_report: str | None = None
+    summary: str | None = None
+    mode: str = "enforce"
+    workspace: Path = field(default_factory=Path.cwd)
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    annotations: bool = False
+    allow_outside_workspace: bool = False
+
+
+def read_tracking_file(path: Path, display: str) -> TrackingRead:
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TRACKING_BYTES + 1)
+    except OSError as exc:
+        raise QualifyError(f"cannot read TRACKING.md: {exc.strerror or exc}", display) from None
+    if len(raw) > MAX_TRACKING_BYTES:
+        return _invalid(display, f"file is larger than {MAX_TRACKING_BYTES} bytes; TRACKING.md must be small")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return _invalid(display, "not valid UTF-8", line)
+    return parse_tracking(text, display)
+
+
+def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
+    hint = issue_from_path(display)
+    return TrackingRead(
+        path=display,
+        invalid=Finding(
+            code="tracking-invalid", message=f"invalid TRACKING.md: {message}", issue=hint, file=display, line=line
+        ),
+        issue_hint=hint,
+    )
+
+
+def collect(opts: CheckOptions) -> Verdict:
+    """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
+    workspace = opts.workspace
+    if not workspace.is_dir():
+        raise QualifyError(f"workspace {workspace} is not a directory")
+    tracking_files = expand(opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace)
+    reads = [read_tracking_file(p, d) for p, d in tracking_files]
+    config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=opts.issues)
+    defects, selection = select_defects(reads, config)
+    matcher = Matcher(defects)
+    counts = {job: JobCounts() for job in JOBS}
+    globs = {"mock": opts.mock_results, "real": opts.real_results}
+    for job in JOBS:
+        files = expand(globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
+        if not files:
+            shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
+            raise QualifyError(
+                f"--{job}-results {shown} matched no file under {workspace}; "
+                f"check the path and that the {job} job's JUnit files were downloaded or written"
+            )
+        for path, display in files:
+            for case in read_testcases(str(path), display, job, counts[job], keep=matcher.wants):
+                matcher.add(case)
+    return evaluate(reads, defects, selection, matcher.book, counts, config)
+
+
+def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> None:
+    target = Path(path)
+    if not target.is_absolute():
+        target = workspace / target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("a" if append else "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise QualifyError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_outputs(opts: CheckOptions, verdict: Verdict | None, error: str | None, out: TextIO) -> None:
+    """Render the verdict (or the evaluation error) everywhere it was asked for."""
+    if opts.json_report:
+        report = build_report(verdict) if verdict is not None else error_report(error or "")
+        _write(opts.json_report, json.dumps(report, indent=2, ensure_ascii=False) + "\n", opts.workspace)
+    if opts.summary:
+        text = summary.render_summary(verdict) if verdict is not None else summary.render_error_summary(error or "")
+        _write(opts.summary, text, opts.workspace, append=True)
+    if verdict is not None:
+        out.write(console.render_text(verdict) + "\n")
+        if opts.annotations:
+            for line in workflow.annotations(verdict.all_findings):
+                out.write(line + "\n")
+    elif opts.annotations:
+        out.write(workflow.command("error", f"qualify could not evaluate: {error}", title="qualify") + "\n")
+
+
+def exit_code(verdict: Verdict, mode: str) -> int:
+    if mode == "report" or verdict.qualified:
+        return 0
+    return 1
+
+
+def run(
+    opts: CheckOptions, out: TextIO, err: TextIO, on_done: Callable[[Verdict | None, str | None], None] | None = None
+) -> int:
+    """Collect, render, and return the exit code (0 qualified, 1 not qualified, 2 could not evaluate)."""
+    verdict: Verdict | None = None
+    error: str | None = None
+    try:
+        verdict = collect(opts)
+    except QualifyError as exc:
+        error = str(exc)
+    try:
+        write_outputs(opts, verdict, error, out)
+    except QualifyError as exc:
+        err.write(f"qualify: error: {exc}\n")
+        return 2
+    if on_done is not None:
+        on_done(verdict, error)
+    if verdict is None:
+        err.write(f"qualify: error: {error}\n")
+        return 2
+    return exit_code(verdict, opts.mode)
+
+
+def env_today() -> dt.date:
+    """Today's date, overridable with QUALIFY_TODAY=YYYY-MM-DD for reproducible runs."""
+    value = os.environ.get("QUALIFY_TODAY")
+    if value:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise QualifyError(f"QUALIFY_TODAY={value!r} is not a date like 2026-12-31") from None
+    return dt.datetime.now(dt.UTC).date()

@@ -1,0 +1,144 @@
+"""Stream <testcase> elements out of a JUnit XML file with a hardened parser.
+
+Memory stays flat whatever the file size: each testcase is classified and cleared as soon as it
+ends. Plain passed cases take a lean path; cases with result children are interpreted by
+junitparser's xunit2 model (it knows flakyFailure/rerunFailure), built on the streamed element.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from lxml import etree
+
+from qualify.errors import QualifyError
+from qualify.model import JobCounts, Outcome, TestCase
+
+_ROOTS = ("testsuites", "testsuite")
+_PATHLIKE = re.compile(r"[\\/]|\.(?:[cm]?[jt]sx?|py|go|java|kt|rb|php|cs|rs|scala|swift)$")
+
+
+def is_pathlike(value: str) -> bool:
+    return bool(value) and bool(_PATHLIKE.search(value))
+
+
+def _parser_events(path: str) -> Iterator[tuple[str, etree._Element]]:
+    # No DTD loading, no entity resolution, no network: results come from pull-request code.
+    return etree.iterparse(
+        path,
+        events=("start", "end"),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def _classify(elem: etree._Element) -> tuple[Outcome, bool]:
+    """Outcome and flakiness of one testcase element."""
+    if len(elem) == 0:
+        return Outcome.PASSED, False
+    from junitparser import xunit2  # imported lazily: start-up time matters for --help
+
+    case = xunit2.TestCase.fromelem(elem)
+    # A testcase with both a failure and a skip is a failure: the gate fails closed.
+    if case.is_failure or case.is_error:
+        return Outcome.FAILED, False
+    if case.is_skipped:
+        return Outcome.SKIPPED, False
+    return Outcome.PASSED, bool(case.interim_result)
+
+
+def _file_of(elem: etree._Element, classname: str, suites: list[tuple[str, str | None]]) -> str | None:
+    file = elem.get("file")
+    if file:
+        return file
+    for name, suite_file in reversed(suites):
+        if suite_file:
+            return suite_file
+        if is_pathlike(name):
+            return name
+    if is_pathlike(classname):
+        return classname
+    return None
+
+
+def read_testcases(
+    path: str,
+    display: str,
+    job: str,
+    counts: JobCounts,
+    keep: Callable[[str], bool] | None = None,
+) -> Iterator[TestCase]:
+    """Yield the testcases of one file that `keep(name)` wants; count every testcase in `counts`.
+
+    Raises QualifyError naming the file (and line) when it is not readable JUnit XML.
+    """
+    suites: list[tuple[str, str | None]] = []
+    root_seen = False
+    try:
+        for event, elem in _parser_events(path):
+            tag = elem.tag
+            if event == "start":
+                if not root_seen:
+                    root_seen = True
+                    if elem.getroottree().docinfo.doctype:
+                        raise QualifyError("a DOCTYPE is not allowed in JUnit results", display, elem.sourceline)
+                    if tag not in _ROOTS:
+                        raise QualifyError(
+                            f"not JUnit XML: the root element is <{tag}>, expected <testsuites> or <testsuite>",
+                            display,
+                            elem.sourceline,
+                        )
+                if tag == "testsuite":
+                    suites.append((elem.get("name") or "", elem.get("file")))
+                continue
+            if tag == "testcase":
+                outcome, flaky = _classify(elem)
+                name = elem.get("name") or ""
+                counts.testcases += 1
+                if outcome is Outcome.PASSED:
+                    counts.passed += 1
+                    counts.flaky += flaky
+                elif outcome is Outcome.FAILED:
+                    counts.failed += 1
+                else:
+                    counts.skipped += 1
+                if keep is None or keep(name):
+                    classname = elem.get("classname") or ""
+                    yield TestCase(
+                        job=job,
+                        name=name,
+                        classname=classname,
+                        suites=tuple(s for s, _ in suites),
+                        file=_file_of(elem, classname, suites),
+                        outcome=outcome,
+                        flaky=flaky,
+                        source=display,
+                        line=elem.sourceline or 0,
+                    )
+                _release(elem)
+            elif tag == "testsuite":
+                suites.pop()
+                _release(elem)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else None
+        raise QualifyError(f"malformed XML: {exc.msg}", display, line) from None
+    except OSError as exc:
+        raise QualifyError(f"cannot read results file: {exc.strerror or exc}", display) from None
+    if not root_seen:
+        raise QualifyError("empty results file", display)
+    counts.files += 1
+
+
+def _release(elem: etree._Element) -> None:
+    """Free a finished element and the siblings before it, keeping memory flat."""
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]

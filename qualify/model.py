@@ -1,0 +1,218 @@
+"""Plain data shared by the core: test results, declarations, findings and the verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+JOBS: tuple[str, ...] = ("mock", "real")
+KINDS: tuple[str, ...] = ("scenario", "probe", "regression")
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Status(StrEnum):
+    """What one declared test amounts to in one job, after all its matching testcases are combined."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    NOT_FOUND = "not-found"
+
+
+@dataclass(frozen=True, slots=True)
+class TestCase:
+    """One <testcase> element as read from a results file; only what the verdict needs."""
+
+    __test__ = False  # not a pytest class
+
+    job: str
+    name: str
+    classname: str
+    suites: tuple[str, ...]
+    file: str | None
+    outcome: Outcome
+    flaky: bool
+    source: str
+    line: int
+
+    @property
+    def display_name(self) -> str:
+        if self.classname and self.classname != self.name:
+            return f"{self.classname} › {self.name}"
+        return self.name
+
+
+@dataclass(slots=True)
+class JobCounts:
+    files: int = 0
+    testcases: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    flaky: int = 0
+
+    def add(self, case: TestCase) -> None:
+        self.testcases += 1
+        if case.outcome is Outcome.PASSED:
+            self.passed += 1
+            if case.flaky:
+                self.flaky += 1
+        elif case.outcome is Outcome.FAILED:
+            self.failed += 1
+        else:
+            self.skipped += 1
+
+    @property
+    def executed(self) -> int:
+        return self.passed + self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageEntry:
+    test: str
+    file: str | None
+    kind: str
+    jobs: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """The `exception:` block: a time-limited, approved release without the required coverage."""
+
+    reason: str
+    approved_by: str
+    expires: dt.date
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Defect:
+    issue: int
+    title: str
+    areas: tuple[str, ...]
+    partner: str | None
+    scenario: str | None
+    coverage: tuple[CoverageEntry, ...]
+    waiver: Waiver | None
+    tracking: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem (blocks the release) or a warning, located where a person can fix it."""
+
+    code: str
+    message: str
+    severity: str = "error"
+    issue: int | None = None
+    test: str | None = None
+    job: str | None = None
+    file: str | None = None
+    line: int | None = None
+    hint: str | None = None
+    waived: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "issue": self.issue,
+            "test": self.test,
+            "job": self.job,
+            "file": self.file,
+            "line": self.line,
+            "hint": self.hint,
+            "waived": self.waived,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingRead:
+    """The outcome of reading one TRACKING.md: a defect, nothing declared, or an invalid block."""
+
+    path: str
+    defect: Defect | None = None
+    invalid: Finding | None = None
+    issue_hint: int | None = None  # issue number guessed from the path, for undeclared files
+
+
+@dataclass(slots=True)
+class Match:
+    """The testcases one declared test matched in one job (bounded sample plus totals)."""
+
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    flaky: int = 0
+    word_boundary: int = 0  # matched only at a word boundary (space-joined names)
+    file_unverified: int = 0  # matched by title only because the results carry no file
+    examples: list[TestCase] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        if self.total == 0:
+            return Status.NOT_FOUND
+        if self.failed:
+            return Status.FAILED
+        if self.passed == 0:
+            return Status.SKIPPED
+        return Status.PASSED
+
+
+@dataclass(frozen=True, slots=True)
+class EntryResult:
+    entry: CoverageEntry
+    matches: dict[str, Match]  # job -> what matched there, for each job the entry lists
+
+
+@dataclass(frozen=True, slots=True)
+class DefectResult:
+    defect: Defect
+    rules: tuple[str, ...]
+    entries: tuple[EntryResult, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def problems(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error" and not f.waived]
+
+    @property
+    def qualified(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    defects: tuple[DefectResult, ...]
+    findings: tuple[Finding, ...]  # findings that belong to no single declared defect
+    counts: dict[str, JobCounts]
+    not_declared: tuple[str, ...]
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        out = list(self.findings)
+        for d in self.defects:
+            out.extend(d.findings)
+        return out
+
+    @property
+    def problems(self) -> list[Finding]:
+        return [f for f in self.all_findings if f.severity == "error" and not f.waived]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.all_findings if f.severity == "warning" or f.waived]
+
+    @property
+    def qualified(self) -> bool:
+        return not self.problems

@@ -1,0 +1,300 @@
+"""The release rules: declarations + what matched → findings per defect → verdict. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from qualify.matching import MatchBook
+from qualify.model import (
+    JOBS,
+    Defect,
+    DefectResult,
+    EntryResult,
+    Finding,
+    JobCounts,
+    Match,
+    Status,
+    TrackingRead,
+    Verdict,
+)
+
+RULE_MOCK = "mock-coverage"
+RULE_REAL = "real-api"
+RULE_PARTNER = "partner-scenario"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    today: dt.date
+    real_api_areas: tuple[str, ...] = ("backend", "proxy")
+    requested_issues: tuple[int, ...] = ()
+
+
+def select_defects(reads: list[TrackingRead], config: PolicyConfig) -> tuple[list[Defect], list[Finding]]:
+    """The defects to evaluate (requested ones, or all declared), and findings about the selection."""
+    findings: list[Finding] = []
+    seen: dict[int, Defect] = {}
+    for read in reads:
+        if read.invalid is not None:
+            findings.append(read.invalid)
+            continue
+        defect = read.defect
+        if defect is None:
+            if read.issue_hint is not None and read.issue_hint in config.requested_issues:
+                findings.append(
+                    Finding(
+                        code="tracking-missing",
+                        message=f"issue #{read.issue_hint} was requested but {read.path} has no qualify block",
+                        issue=read.issue_hint,
+                        file=read.path,
+                        line=1,
+                        hint="add a `qualify:` front-matter block (start one with `qualify init`)",
+                    )
+                )
+            continue
+        first = seen.get(defect.issue)
+        if first is not None:
+            findings.append(
+                Finding(
+                    code="tracking-invalid",
+                    message=f"issue #{defect.issue} is declared twice: here and in {first.tracking}:{first.line}",
+                    issue=defect.issue,
+                    file=defect.tracking,
+                    line=defect.line,
+                    hint="keep exactly one TRACKING.md per issue",
+                )
+            )
+            continue
+        seen[defect.issue] = defect
+    requested = set(config.requested_issues)
+    defects = [d for d in seen.values() if not requested or d.issue in requested]
+    reported = {f.issue for f in findings}
+    for issue in sorted(requested - set(seen) - reported):
+        findings.append(
+            Finding(
+                code="tracking-missing",
+                message=f"issue #{issue} was requested but no TRACKING.md declares it",
+                issue=issue,
+                hint="add docs/issues/ISSUE-N/TRACKING.md with a `qualify:` block, or check --tracking",
+            )
+        )
+    if not defects and not findings:
+        findings.append(
+            Finding(
+                code="tracking-missing",
+                message="no TRACKING.md declares a qualify block: there is nothing to qualify",
+                hint="check --tracking (default docs/issues/**/TRACKING.md) and add `qualify:` blocks",
+            )
+        )
+    return defects, findings
+
+
+def not_declared(reads: list[TrackingRead], config: PolicyConfig) -> list[Finding]:
+    return [
+        Finding(
+            code="not-declared",
+            severity="warning",
+            message=f"{r.path} has no qualify block and is not checked",
+            issue=r.issue_hint,
+            file=r.path,
+            line=1,
+        )
+        for r in reads
+        if r.defect is None and r.invalid is None and r.issue_hint not in config.requested_issues
+    ]
+
+
+def job_findings(counts: dict[str, JobCounts]) -> list[Finding]:
+    findings = []
+    for job in JOBS:
+        c = counts[job]
+        if c.testcases == 0:
+            findings.append(
+                Finding(
+                    code="no-results",
+                    message=f"the {job} job's results ({c.files} file(s)) hold no testcases",
+                    job=job,
+                    hint=f"check that --{job}-results points at the JUnit files the {job} job wrote",
+                )
+            )
+    real = counts["real"]
+    if real.testcases and not real.executed:
+        findings.append(
+            Finding(
+                code="real-job-ran-nothing",
+                message=(f"the real-API results hold no executed test: all {real.testcases} testcases were skipped"),
+                job="real",
+                hint=(
+                    "check that the real-API job really enabled the real API (e.g. USE_REAL_APIS=1) "
+                    "and had its API key; skipped real-API tests are not coverage"
+                ),
+            )
+        )
+    return findings
+
+
+def rules_for(defect: Defect, config: PolicyConfig) -> tuple[str, ...]:
+    rules = [RULE_MOCK]
+    if set(defect.areas) & set(config.real_api_areas):
+        rules.append(RULE_REAL)
+    if defect.partner:
+        rules.append(RULE_PARTNER)
+    return tuple(rules)
+
+
+_ENTRY_CODES = {Status.NOT_FOUND: "test-not-found", Status.SKIPPED: "test-skipped", Status.FAILED: "test-failed"}
+
+
+def _entry_finding(defect: Defect, er: EntryResult, job: str, match: Match) -> Finding | None:
+    status = match.status
+    entry = er.entry
+    base = dict(issue=defect.issue, test=entry.test, job=job, file=defect.tracking, line=entry.line)
+    if status is Status.PASSED:
+        if match.flaky:
+            return Finding(
+                code="flaky",
+                severity="warning",
+                message=f"passed only after retries in the {job} job",
+                **base,
+            )
+        return None
+    where = f" in {entry.file}" if entry.file else ""
+    if status is Status.NOT_FOUND:
+        return Finding(
+            code="test-not-found",
+            message=f"declared test not found in the {job} job's results{where}",
+            hint=f"check the title in TRACKING.md against the test, and that the {job} job ran its file",
+            **base,
+        )
+    if status is Status.SKIPPED:
+        hint = f"make the {job} job run it"
+        if job == "real":
+            hint = "the real-API job skipped it: set the real-API flag (e.g. USE_REAL_APIS=1) and its key"
+        return Finding(
+            code="test-skipped",
+            message=f"declared test was skipped in the {job} job ({match.skipped} skipped)",
+            hint=hint,
+            **base,
+        )
+    return Finding(
+        code=_ENTRY_CODES[status],
+        message=f"declared test failed in the {job} job ({match.failed} of {match.total} matching runs failed)",
+        hint="fix the test or the defect: a failing declared test blocks the release",
+        **base,
+    )
+
+
+def _passed_in(entries: tuple[EntryResult, ...], job: str, kinds: tuple[str, ...] | None = None) -> bool:
+    return any(
+        job in er.matches and er.matches[job].status is Status.PASSED and (kinds is None or er.entry.kind in kinds)
+        for er in entries
+    )
+
+
+def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyConfig) -> DefectResult:
+    rules = rules_for(defect, config)
+    entries = tuple(
+        EntryResult(entry=e, matches={job: book.get(index, ei, job) for job in e.jobs})
+        for ei, e in enumerate(defect.coverage)
+    )
+    findings: list[Finding] = []
+    for er in entries:
+        for job, match in er.matches.items():
+            f = _entry_finding(defect, er, job, match)
+            if f is not None:
+                findings.append(f)
+    at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
+    if not _passed_in(entries, "mock"):
+        findings.append(
+            Finding(
+                code="no-mock-coverage",
+                message="no declared test passed in the mock job",
+                hint="declare a regression test with jobs: [mock] and keep it passing in the mock job",
+                **at,
+            )
+        )
+    if RULE_REAL in rules and not _passed_in(entries, "real"):
+        areas = ", ".join(sorted(set(defect.areas) & set(config.real_api_areas)))
+        findings.append(
+            Finding(
+                code="no-real-api-coverage",
+                message=f"{areas} defect: no declared test ran and passed against the real API",
+                hint="a backend/proxy defect is fixed only when a declared test passes in the real-API job",
+                **at,
+            )
+        )
+    if RULE_PARTNER in rules:
+        if not defect.scenario:
+            findings.append(
+                Finding(
+                    code="scenario-undocumented",
+                    message=f"partner-reported ({defect.partner}) but `scenario:` does not describe the partner's flow",
+                    hint="write the partner's flow in `scenario:` (e.g. connect → Settings → user message → …)",
+                    **at,
+                )
+            )
+        if not _passed_in(entries, "real", ("scenario",)):
+            findings.append(
+                Finding(
+                    code="partner-scenario-not-covered",
+                    message=(
+                        f"partner-reported ({defect.partner}): no test of kind `scenario` passed in the real-API job"
+                        " (probes do not count)"
+                    ),
+                    hint="add an E2E or full-path test of the partner's flow, declared kind: scenario, jobs: [real]",
+                    **at,
+                )
+            )
+    findings = _apply_waiver(defect, findings, config)
+    return DefectResult(defect=defect, rules=rules, entries=entries, findings=tuple(findings))
+
+
+def _apply_waiver(defect: Defect, findings: list[Finding], config: PolicyConfig) -> list[Finding]:
+    waiver = defect.waiver
+    if waiver is None:
+        return findings
+    at = dict(issue=defect.issue, file=defect.tracking, line=waiver.line)
+    if config.today > waiver.expires:
+        return [
+            *findings,
+            Finding(
+                code="exception-expired",
+                message=f"the exception approved by {waiver.approved_by} expired on {waiver.expires.isoformat()}",
+                hint="re-qualify the defect with real coverage, or renew the exception with a new approval",
+                **at,
+            ),
+        ]
+    waived = [replace(f, waived=True) if f.severity == "error" else f for f in findings]
+    return [
+        Finding(
+            code="exception-applied",
+            severity="warning",
+            message=(
+                f"qualified by exception until {waiver.expires.isoformat()} "
+                f"(approved by {waiver.approved_by}): {waiver.reason}"
+                + (f"; {sum(f.waived for f in waived)} problem(s) waived" if any(f.waived for f in waived) else "")
+            ),
+            **at,
+        ),
+        *waived,
+    ]
+
+
+def evaluate(
+    reads: list[TrackingRead],
+    defects: list[Defect],
+    selection_findings: list[Finding],
+    book: MatchBook,
+    counts: dict[str, JobCounts],
+    config: PolicyConfig,
+) -> Verdict:
+    """`defects` must be the list the Matcher was built from (indices must agree)."""
+    results = tuple(evaluate_defect(d, i, book, config) for i, d in enumerate(defects))
+    findings = [*selection_findings, *job_findings(counts), *not_declared(reads, config)]
+    return Verdict(
+        defects=results,
+        findings=tuple(findings),
+        counts=counts,
+        not_declared=tuple(r.path for r in reads if r.defect is None and r.invalid is None),
+    )

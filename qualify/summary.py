@@ -1,0 +1,95 @@
+"""The Markdown job summary: verdict first, one row per declared test, then what to do."""
+
+from __future__ import annotations
+
+import html
+
+from qualify.model import DefectResult, Finding, Match, Status, Verdict
+
+MAX_CELL = 300
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"})
+_ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❔"}
+
+
+def md(text: str, limit: int = MAX_CELL) -> str:
+    """Untrusted text as inert Markdown: one line, no HTML, no table breaks, bounded length."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=False).translate(_MD_SPECIAL)
+
+
+def _cell(m: Match | None) -> str:
+    if m is None:
+        return "—"
+    status = m.status
+    label = {Status.NOT_FOUND: "not found"}.get(status, str(status))
+    extra = []
+    if m.total > 1:
+        extra.append(f"{m.total} runs")
+    if m.flaky:
+        extra.append("flaky")
+    if m.total and m.file_unverified:
+        extra.append("file not verified")
+    if m.total and m.word_boundary == m.total:
+        extra.append("word match")
+    return f"{_ICON[status]} {label}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _defect_rows(d: DefectResult) -> list[str]:
+    rows = []
+    verdict = "✅" if d.qualified else "❌"
+    waived = any(f.code == "exception-applied" for f in d.findings)
+    if waived:
+        verdict = "⚠️ exception"
+    for i, er in enumerate(d.entries):
+        head = f"{verdict} [#{d.defect.issue}]({md(d.defect.tracking)})" if i == 0 else ""
+        rules = ", ".join(d.rules) if i == 0 else ""
+        rows.append(
+            f"| {head} | {rules} | {md(er.entry.test)} | {er.entry.kind} | "
+            f"{_cell(er.matches.get('mock'))} | {_cell(er.matches.get('real'))} |"
+        )
+    return rows
+
+
+def _finding_line(f: Finding) -> str:
+    where = f" — `{md(f.file, 200)}:{f.line}`" if f.file and f.line else (f" — `{md(f.file, 200)}`" if f.file else "")
+    issue = f"#{f.issue} " if f.issue is not None else ""
+    test = f"“{md(f.test)}”: " if f.test else ""
+    hint = f"<br>→ {md(f.hint, 500)}" if f.hint else ""
+    return f"- **{f.code}** {issue}{test}{md(f.message, 500)}{where}{hint}"
+
+
+def render_summary(verdict: Verdict) -> str:
+    problems = verdict.problems
+    warnings = verdict.warnings
+    if verdict.qualified:
+        head = "## ✅ Release qualified"
+        if any(f.code == "exception-applied" for f in warnings):
+            head += " — with exceptions"
+    else:
+        head = f"## ❌ Release not qualified — {len(problems)} problem(s)"
+    lines = [head, ""]
+    if verdict.defects:
+        lines += [
+            "| Defect | Rules | Declared test | Kind | Mock | Real API |",
+            "|---|---|---|---|---|---|",
+        ]
+        for d in verdict.defects:
+            lines += _defect_rows(d)
+        lines.append("")
+    if problems:
+        lines += ["### What to fix", ""] + [_finding_line(f) for f in problems] + [""]
+    if warnings:
+        lines += ["### Warnings", ""] + [_finding_line(f) for f in warnings] + [""]
+    counts = verdict.counts
+    if counts:
+        lines += ["| Job | Files | Testcases | Passed | Failed | Skipped | Flaky |", "|---|---|---|---|---|---|---|"]
+        for job, c in counts.items():
+            lines.append(f"| {job} | {c.files} | {c.testcases} | {c.passed} | {c.failed} | {c.skipped} | {c.flaky} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_error_summary(message: str) -> str:
+    return f"## ❌ Release not qualified — could not evaluate\n\n{md(message, 2000)}\n"

@@ -1,0 +1,56 @@
+"""Builders for the pure-core tests: declarations and testcases without files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from qualify.model import CoverageEntry, Defect, Outcome, TestCase, Waiver  # noqa: E402
+
+EXAMPLES = ROOT / "examples"
+TODAY = dt.date(2026, 11, 25)
+
+
+def entry(
+    test: str, *, file: str | None = None, kind: str = "regression", jobs=("mock", "real"), line: int = 5
+) -> CoverageEntry:
+    return CoverageEntry(test=test, file=file, kind=kind, jobs=tuple(jobs), line=line)
+
+
+def defect(*entries: CoverageEntry, issue: int = 462, areas=(), partner=None, scenario=None, waiver=None) -> Defect:
+    return Defect(
+        issue=issue,
+        title="t",
+        areas=tuple(areas),
+        partner=partner,
+        scenario=scenario,
+        coverage=tuple(entries),
+        waiver=waiver,
+        tracking=f"docs/issues/ISSUE-{issue}/TRACKING.md",
+        line=2,
+    )
+
+
+def waiver(expires: dt.date) -> Waiver:
+    return Waiver(reason="no key", approved_by="@rm", expires=expires, line=20)
+
+
+def case(
+    name: str, *, job: str = "mock", classname: str = "", suites=(), file=None, outcome=Outcome.PASSED, flaky=False
+) -> TestCase:
+    return TestCase(
+        job=job,
+        name=name,
+        classname=classname,
+        suites=tuple(suites),
+        file=file,
+        outcome=outcome,
+        flaky=flaky,
+        source=f"{job}.xml",
+        line=1,
+    )

@@ -1,0 +1,191 @@
+"""Acceptance: the CLI on files, exit codes and messages (as a user runs it)."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from builders import EXAMPLES, ROOT
+
+SCENARIOS = {
+    "qualified": (0, []),
+    "mock-only": (1, ["no-real-api-coverage", "partner-scenario-not-covered", "test-not-found", "test-skipped"]),
+    "probe-only": (1, ["partner-scenario-not-covered", "test-not-found"]),
+    "skipped-real": (1, ["no-real-api-coverage", "partner-scenario-not-covered", "test-skipped", "test-skipped"]),
+}
+
+
+def qualify(*args, cwd=ROOT, env=None):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "entrypoint.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_examples(scenario, tmp_path):
+    code, problems = SCENARIOS[scenario]
+    report = tmp_path / "report.json"
+    summary = tmp_path / "summary.md"
+    r = qualify(
+        "check",
+        "--workspace",
+        str(EXAMPLES),
+        "--mock-results",
+        f"runs/{scenario}/mock/*.xml",
+        "--real-results",
+        f"runs/{scenario}/real/*.xml",
+        "--json-report",
+        str(report),
+        "--summary",
+        str(summary),
+    )
+    assert r.returncode == code, r.stdout + r.stderr
+    data = json.loads(report.read_text())
+    assert data["qualified"] is (code == 0)
+    assert sorted(p["code"] for p in data["problems"]) == problems
+    assert [d["issue"] for d in data["defects"]] == [462]
+    assert data["not_declared"] == ["docs/issues/ISSUE-470/TRACKING.md"]
+    assert "Traceback" not in r.stderr
+    text = summary.read_text()
+    assert text.startswith("## ✅ Release qualified" if code == 0 else "## ❌ Release not qualified")
+    assert ("QUALIFIED" if code == 0 else "NOT QUALIFIED") in r.stdout
+
+
+def test_report_mode_exits_zero_but_reports_the_verdict(tmp_path):
+    report = tmp_path / "r.json"
+    r = qualify(
+        "check",
+        "--workspace",
+        str(EXAMPLES),
+        "--mode",
+        "report",
+        "--json-report",
+        str(report),
+        "--mock-results",
+        "runs/mock-only/mock/*.xml",
+        "--real-results",
+        "runs/mock-only/real/*.xml",
+    )
+    assert r.returncode == 0
+    assert json.loads(report.read_text())["qualified"] is False
+    assert "NOT QUALIFIED" in r.stdout
+
+
+def test_glob_matching_no_file_cannot_evaluate(tmp_path):
+    r = qualify(
+        "check",
+        "--workspace",
+        str(EXAMPLES),
+        "--mock-results",
+        "runs/qualified/mock/*.xml",
+        "--real-results",
+        "nothing/here/*.xml",
+        "--json-report",
+        str(tmp_path / "r.json"),
+    )
+    assert r.returncode == 2
+    assert "--real-results 'nothing/here/*.xml' matched no file" in r.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["qualified"] is False
+
+
+def test_report_mode_still_exits_2_when_it_cannot_evaluate():
+    r = qualify(
+        "check",
+        "--workspace",
+        str(EXAMPLES),
+        "--mode",
+        "report",
+        "--mock-results",
+        "none/*.xml",
+        "--real-results",
+        "none/*.xml",
+    )
+    assert r.returncode == 2
+
+
+def test_malformed_results_name_the_file_and_line(tmp_path):
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLES / "docs", ws / "docs")
+    (ws / "mock").mkdir()
+    (ws / "mock" / "bad.xml").write_text("<testsuites>\n<testsuite>\n<testcase name='x'>\n")
+    (ws / "real").mkdir()
+    shutil.copy(EXAMPLES / "runs/qualified/real/jest-junit.xml", ws / "real")
+    r = qualify("check", "--workspace", str(ws), "--mock-results", "mock/*.xml", "--real-results", "real/*.xml")
+    assert r.returncode == 2
+    assert "mock/bad.xml:" in r.stderr and "malformed XML" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_required_flags_is_a_usage_error():
+    r = qualify("check", "--mock-results", "x.xml")
+    assert r.returncode == 2 and "--real-results required" in r.stderr
+
+
+def test_bad_issue_list_is_a_usage_error():
+    r = qualify("check", "--mock-results", "a", "--real-results", "b", "--issues", "462,abc")
+    assert r.returncode == 2 and "'abc' is not an issue number" in r.stderr
+
+
+def test_requested_issue_that_is_not_declared(tmp_path):
+    r = qualify(
+        "check",
+        "--workspace",
+        str(EXAMPLES),
+        "--issues",
+        "462,470",
+        "--mock-results",
+        "runs/qualified/mock/*.xml",
+        "--real-results",
+        "runs/qualified/real/*.xml",
+    )
+    assert r.returncode == 1
+    assert "tracking-missing" in r.stdout and "#470" in r.stdout
+
+
+def test_files_outside_the_workspace_are_refused(tmp_path):
+    r = qualify(
+        "check",
+        "--workspace",
+        str(EXAMPLES / "docs"),
+        "--mock-results",
+        "../runs/qualified/mock/*.xml",
+        "--real-results",
+        "../runs/qualified/real/*.xml",
+    )
+    assert r.returncode == 2 and "outside the workspace" in r.stderr
+
+
+def test_version_and_help():
+    from qualify import __version__
+
+    assert qualify("--version").stdout.strip() == f"qualify {__version__}"
+    r = qualify("check", "--help")
+    assert r.returncode == 0 and "--mock-results" in r.stdout
+
+
+def test_lint(tmp_path):
+    good = EXAMPLES / "docs/issues/ISSUE-462/TRACKING.md"
+    r = qualify("lint", str(good))
+    assert r.returncode == 0, r.stdout
+    bad = tmp_path / "TRACKING.md"
+    bad.write_text(
+        "---\nqualify:\n  issue: 1\n  partner: acme\n  coverage:\n    - test: a\n      jobs: [staging]\n---\n"
+    )
+    r = qualify("lint", str(bad))
+    assert r.returncode == 1
+    assert f"{bad}:7: tracking-invalid" in r.stdout
+    bad.write_text("---\nqualify:\n  issue: 1\n  partner: acme\n  coverage:\n    - test: a\n---\n")
+    r = qualify("lint", str(bad))
+    assert r.returncode == 1
+    assert "scenario-undocumented" in r.stdout and "partner-scenario-not-covered" in r.stdout
+
+
+def test_internal_errors_never_show_a_traceback(tmp_path):
+    r = qualify("lint", str(tmp_path / "missing.md"))
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr

@@ -1,0 +1,58 @@
+import re
+
+from builders import TODAY, case, defect, entry
+
+from qualify.matching import Matcher
+from qualify.model import Finding, JobCounts, TrackingRead
+from qualify.policy import PolicyConfig, evaluate, select_defects
+from qualify.summary import md, render_summary
+from qualify.workflow import annotation, command, escape_data, escape_property, output_lines
+
+
+def test_escape_data_and_properties():
+    assert escape_data("50%\r\nx") == "50%25%0D%0Ax"
+    assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+
+
+def test_a_test_name_cannot_inject_a_workflow_command():
+    evil = "x\n::error::qualified\n::add-mask::secret"
+    line = annotation(Finding(code="test-failed", message="m", test=evil, file="a,b:c.md", line=3))
+    assert "\n" not in line and "\r" not in line
+    assert line.startswith("::error file=a%2Cb%3Ac.md,line=3,title=qualify test-failed::")
+    assert "%0A::error::qualified" in line
+
+
+def test_command_without_properties():
+    assert command("warning", "hi") == "::warning::hi"
+
+
+def test_multiline_output_uses_a_delimiter_not_in_the_value():
+    text = output_lines("report", "a\nb")
+    name, rest = text.split("<<", 1)
+    delimiter = rest.split("\n", 1)[0]
+    assert name == "report" and delimiter.startswith("ghadelimiter_")
+    assert text == f"report<<{delimiter}\na\nb\n{delimiter}\n"
+    assert output_lines("qualified", "true") == "qualified=true\n"
+
+
+def test_markdown_escapes_untrusted_names():
+    assert md("a | b <script>alert(1)</script> *x*") == r"a \| b &lt;script&gt;alert(1)&lt;/script&gt; \*x\*"
+    assert md("x" * 1000).endswith("…") and len(md("x" * 1000)) == 300
+
+
+def test_summary_puts_the_verdict_first_and_escapes_titles():
+    d = defect(entry("evil | <b>title</b>", jobs=["mock"]))
+    reads = [TrackingRead(path=d.tracking, defect=d)]
+    cfg = PolicyConfig(today=TODAY)
+    selected, sel = select_defects(reads, cfg)
+    m = Matcher(selected)
+    counts = {"mock": JobCounts(), "real": JobCounts()}
+    for c in [case("evil | <b>title</b>"), case("other", job="real")]:
+        counts[c.job].add(c)
+        if m.wants(c.name):
+            m.add(c)
+    text = render_summary(evaluate(reads, selected, sel, m.book, counts, cfg))
+    assert text.startswith("## ✅ Release qualified")
+    row = next(line for line in text.splitlines() if "evil" in line)
+    assert "<b>" not in row
+    assert len(re.split(r"(?<!\\)\|", row)) == 8  # 7 unescaped pipes: 6 cells, title pipe escaped
