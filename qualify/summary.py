@@ -7,6 +7,8 @@ import html
 from qualify.model import DefectResult, Finding, Match, Status, Verdict
 
 MAX_CELL = 300
+# GitHub rejects a step summary over 1 MiB; stay well under it and say what was cut.
+MAX_SUMMARY_BYTES = 900 * 1024
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"})
 _ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❔"}
 
@@ -88,7 +90,17 @@ def render_summary(verdict: Verdict) -> str:
         for job, c in counts.items():
             lines.append(f"| {job} | {c.files} | {c.testcases} | {c.passed} | {c.failed} | {c.skipped} | {c.flaky} |")
         lines.append("")
-    return "\n".join(lines)
+    return fit("\n".join(lines))
+
+
+def fit(text: str, limit: int = MAX_SUMMARY_BYTES) -> str:
+    """Cut at a line boundary under `limit` bytes, with a note pointing at the full JSON report."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    note = "\n\n> ⚠️ Summary truncated to stay under GitHub's 1 MiB limit; the JSON report has everything.\n"
+    budget = limit - len(note.encode("utf-8"))
+    cut = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
+    return cut[: cut.rfind("\n")] + note
 
 
 def render_error_summary(message: str) -> str:

@@ -56,3 +56,14 @@ def test_summary_puts_the_verdict_first_and_escapes_titles():
     row = next(line for line in text.splitlines() if "evil" in line)
     assert "<b>" not in row
     assert len(re.split(r"(?<!\\)\|", row)) == 8  # 7 unescaped pipes: 6 cells, title pipe escaped
+
+
+def test_summary_is_cut_under_the_limit_with_a_note():
+    from qualify.summary import fit
+
+    text = "\n".join(f"| row {i} | ✅ |" for i in range(100_000))
+    out = fit(text, limit=10_000)
+    assert len(out.encode()) <= 10_000
+    assert out.endswith("the JSON report has everything.\n")
+    assert "| row 0 | ✅ |" in out and "| row 99999" not in out
+    assert fit("short") == "short"
