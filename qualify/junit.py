@@ -16,11 +16,17 @@ from qualify.errors import QualifyError
 from qualify.model import JobCounts, Outcome, TestCase
 
 _ROOTS = ("testsuites", "testsuite")
-_PATHLIKE = re.compile(r"[\\/]|\.(?:[cm]?[jt]sx?|py|go|java|kt|rb|php|cs|rs|scala|swift)$")
+_SOURCE_EXT = re.compile(r"\.(?:[cm]?[jt]sx?|py|go|java|kt|rb|php|cs|rs|scala|swift)$")
+_SLASHED = re.compile(r"^[^\s]*[\\/][^\s]*$")
 
 
 def is_pathlike(value: str) -> bool:
-    return bool(value) and bool(_PATHLIKE.search(value))
+    """A file path, not a test title: ends with a source extension, or has a slash and no spaces.
+
+    Titles such as `escapes <b>bold</b>` contain slashes too; reading them as paths would make
+    `file:` narrowing reject the very test that was declared.
+    """
+    return bool(value) and bool(_SOURCE_EXT.search(value) or _SLASHED.match(value))
 
 
 def _parser_events(path: str) -> Iterator[tuple[str, etree._Element]]:
@@ -41,14 +47,15 @@ def _parser_events(path: str) -> Iterator[tuple[str, etree._Element]]:
 def _classify(elem: etree._Element) -> tuple[Outcome, bool]:
     """Outcome and flakiness of one testcase element."""
     if len(elem) == 0:
-        return Outcome.PASSED, False
+        # CTest/tst and others mark a test that did not run with status="disabled" and no child.
+        return (Outcome.SKIPPED if elem.get("status") == "disabled" else Outcome.PASSED), False
     from junitparser import xunit2  # imported lazily: start-up time matters for --help
 
     case = xunit2.TestCase.fromelem(elem)
     # A testcase with both a failure and a skip is a failure: the gate fails closed.
     if case.is_failure or case.is_error:
         return Outcome.FAILED, False
-    if case.is_skipped:
+    if case.is_skipped or elem.get("status") == "disabled":
         return Outcome.SKIPPED, False
     return Outcome.PASSED, bool(case.interim_result)
 

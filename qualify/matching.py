@@ -97,6 +97,7 @@ class _Target:
     defect_index: int
     entry_index: int
     title: str  # canonical
+    spaced: str  # the title with path separators as spaces, for space-joined names
     file: str | None
     has_params: bool
 
@@ -149,7 +150,7 @@ class Matcher:
         for di, defect in enumerate(defects):
             for ei, entry in enumerate(defect.coverage):
                 title = canonical(entry.test)
-                target = _Target(di, ei, title, entry.file, bool(_PARAMS.search(title)))
+                target = _Target(di, ei, title, title.replace(SEP, " "), entry.file, bool(_PARAMS.search(title)))
                 self._by_word.setdefault(_last_word(title), []).append(target)
         self.book = MatchBook()
 
@@ -174,7 +175,7 @@ class Matcher:
             if forms is None:
                 forms = cache[strip] = name_forms(case, strip_params=strip)
             strong = _matches(t.title, forms.strong, SEP)
-            weak = not strong and _matches(t.title, forms.weak, " ")
+            weak = not strong and _matches(t.spaced, [f.replace(SEP, " ") for f in forms.weak], " ")
             if not (strong or weak):
                 continue
             file_checked = False

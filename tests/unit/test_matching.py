@@ -132,3 +132,9 @@ def test_paths_match_by_whole_components_either_direction():
     assert paths_match("x.spec.js", "e2e/x.spec.js")
     assert not paths_match("tests/ax.spec.js", "x.spec.js")
     assert not paths_match("a/x.spec.js", "b/x.spec.js")
+
+
+def test_a_title_with_a_slash_is_not_taken_for_a_file():
+    title = "parser escapes <b>bold</b> & quotes"
+    c = case(title, classname=title)  # jest-junit default: classname == name
+    assert status([entry("escapes <b>bold</b> & quotes", file="__tests__/parser.test.js")], [c]).status is Status.PASSED
