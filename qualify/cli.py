@@ -13,7 +13,7 @@ from typing import TextIO
 from qualify import __version__
 from qualify.errors import QualifyError
 
-EXIT_QUALIFIED, EXIT_NOT_QUALIFIED, EXIT_ERROR = 0, 1, 2
+EXIT_ERROR = 2
 
 
 def split_list(values: list[str] | None) -> list[str]:

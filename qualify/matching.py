@@ -59,7 +59,7 @@ def paths_match(declared: str, actual: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class _Forms:
     strong: tuple[str, ...]  # full names with component boundaries
-    weak: tuple[str, ...]  # space-joined full names: word boundaries only
+    weak: tuple[str, ...]  # space-joined full names, separators as spaces: word boundaries only
 
 
 def name_forms(case: TestCase, *, strip_params: bool) -> _Forms:
@@ -84,7 +84,7 @@ def name_forms(case: TestCase, *, strip_params: bool) -> _Forms:
     if path:
         strong.append(SEP.join(path) + SEP + n)
     if c == n:
-        weak.append(n)
+        weak.append(n.replace(SEP, " "))
     return _Forms(tuple(strong), tuple(weak))
 
 
@@ -175,7 +175,7 @@ class Matcher:
             if forms is None:
                 forms = cache[strip] = name_forms(case, strip_params=strip)
             strong = _matches(t.title, forms.strong, SEP)
-            weak = not strong and _matches(t.spaced, [f.replace(SEP, " ") for f in forms.weak], " ")
+            weak = not strong and _matches(t.spaced, forms.weak, " ")
             if not (strong or weak):
                 continue
             file_checked = False

@@ -41,12 +41,6 @@ class TestCase:
     source: str
     line: int
 
-    @property
-    def display_name(self) -> str:
-        if self.classname and self.classname != self.name:
-            return f"{self.classname} › {self.name}"
-        return self.name
-
 
 @dataclass(slots=True)
 class JobCounts:

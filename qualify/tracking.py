@@ -72,7 +72,6 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.
 class _Block:
     text: str
     first_line: int  # file line of the block's first YAML line
-    fenced: bool
 
 
 def issue_from_path(path: str) -> int | None:
@@ -90,7 +89,7 @@ def _front_matter(lines: list[str]) -> _Block | None:
         return None
     for i in range(1, len(lines)):
         if lines[i].rstrip() in ("---", "..."):
-            return _Block("\n".join(lines[1:i]), 2, fenced=False)
+            return _Block("\n".join(lines[1:i]), 2)
     raise _Invalid("front matter starting on line 1 never closes: add a line with '---'", 1)
 
 
@@ -102,7 +101,7 @@ def _fenced_block(lines: list[str]) -> _Block | None:
         fence = m.group("fence")
         for j in range(i + 1, len(lines)):
             if lines[j].strip().startswith(fence[0] * len(fence)) and not lines[j].strip().strip(fence[0]):
-                return _Block("\n".join(lines[i + 1 : j]), i + 2, fenced=True)
+                return _Block("\n".join(lines[i + 1 : j]), i + 2)
         raise _Invalid(f"the ```yaml qualify block opened on line {i + 1} never closes", i + 1)
     return None
 
@@ -128,7 +127,7 @@ def _find_block(text: str) -> tuple[dict | None, _Block | None]:
     if front is not None:
         data = _load_yaml(front)
         if isinstance(data, dict) and "qualify" in data:
-            return data["qualify"], _Block(front.text, _line(data, "qualify", front.first_line), False)
+            return data["qualify"], _Block(front.text, _line(data, "qualify", front.first_line))
         if data is not None and not isinstance(data, dict):
             raise _Invalid("front matter is not a YAML mapping", 1)
     fenced = _fenced_block(lines)
