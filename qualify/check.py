@@ -6,11 +6,11 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from qualify import console, summary, workflow
+from qualify import console, github_io, summary, workflow
 from qualify.errors import QualifyError
 from qualify.files import expand
 from qualify.junit import read_testcases
@@ -38,6 +38,7 @@ class CheckOptions:
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
     annotations: bool = False
     allow_outside_workspace: bool = False
+    github: github_io.GitHubOptions = field(default_factory=github_io.GitHubOptions)
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -74,8 +75,22 @@ def collect(opts: CheckOptions) -> Verdict:
         raise QualifyError(f"workspace {workspace} is not a directory")
     tracking_files = expand(opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace)
     reads = [read_tracking_file(p, d) for p, d in tracking_files]
-    config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=opts.issues)
-    defects, selection = select_defects(reads, config)
+    with github_io.connect(opts.github) as api:
+        from_query, listed_labels = github_io.resolve_issue_queries(api, opts.github.issue_queries)
+        requested = tuple(dict.fromkeys([*opts.issues, *from_query]))
+        config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=requested)
+        defects, selection = select_defects(reads, config)
+        selection = github_io.explain_selection(selection, from_query)
+        labels, notes = github_io.read_labels(api, opts.github, [d.issue for d in defects], listed_labels)
+        config = replace(config, labels=labels)
+        selection += notes
+        return _read_results(opts, reads, defects, selection, config)
+
+
+def _read_results(
+    opts: CheckOptions, reads: list[TrackingRead], defects: list, selection: list[Finding], config: PolicyConfig
+) -> Verdict:
+    workspace = opts.workspace
     matcher = Matcher(defects)
     counts = {job: JobCounts() for job in JOBS}
     globs = {"mock": opts.mock_results, "real": opts.real_results}
