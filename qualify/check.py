@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from qualify import console, github_io, summary, workflow
+from qualify import artifacts, console, github_io, summary, workflow
 from qualify.errors import QualifyError
 from qualify.files import expand
 from qualify.junit import read_testcases
 from qualify.matching import Matcher
-from qualify.model import JOBS, Finding, JobCounts, TrackingRead, Verdict
+from qualify.model import JOBS, Defect, Finding, JobCounts, TrackingRead, Verdict
 from qualify.policy import PolicyConfig, evaluate, select_defects
 from qualify.report_json import build_report, error_report
 from qualify.tracking import issue_from_path, parse_tracking
@@ -70,32 +71,40 @@ def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
 
 def collect(opts: CheckOptions) -> Verdict:
     """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
+    with github_io.connect(opts.github) as api, tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp:
+        return _collect(opts, api, Path(tmp))
+
+
+def _select(
+    opts: CheckOptions, api: github_io.Api | None, reads: list[TrackingRead], tmp: Path
+) -> tuple[PolicyConfig, list[Defect], list[Finding], dict[str, list[tuple[Path, str]]]]:
+    """The defects to evaluate and the policy for them, with what the GitHub API adds (issue lists
+    by milestone/label, labels, results from another run); without a token, notes what was skipped."""
+    from_query, listed_labels = github_io.resolve_issue_queries(api, opts.github.issue_queries)
+    requested = tuple(dict.fromkeys([*opts.issues, *from_query]))
+    config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=requested)
+    defects, selection = select_defects(reads, config)
+    selection = github_io.explain_selection(selection, from_query)
+    labels, notes = github_io.read_labels(api, opts.github, [d.issue for d in defects], listed_labels)
+    # An artifact of another run replaces the local glob of its job.
+    sources, stale = artifacts.fetch_results(api, opts.github, tmp)
+    return replace(config, labels=labels), defects, [*selection, *notes, *stale], sources
+
+
+def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path) -> Verdict:
     workspace = opts.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory")
     tracking_files = expand(opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace)
     reads = [read_tracking_file(p, d) for p, d in tracking_files]
-    with github_io.connect(opts.github) as api:
-        from_query, listed_labels = github_io.resolve_issue_queries(api, opts.github.issue_queries)
-        requested = tuple(dict.fromkeys([*opts.issues, *from_query]))
-        config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=requested)
-        defects, selection = select_defects(reads, config)
-        selection = github_io.explain_selection(selection, from_query)
-        labels, notes = github_io.read_labels(api, opts.github, [d.issue for d in defects], listed_labels)
-        config = replace(config, labels=labels)
-        selection += notes
-        return _read_results(opts, reads, defects, selection, config)
-
-
-def _read_results(
-    opts: CheckOptions, reads: list[TrackingRead], defects: list, selection: list[Finding], config: PolicyConfig
-) -> Verdict:
-    workspace = opts.workspace
+    config, defects, selection, sources = _select(opts, api, reads, tmp)
     matcher = Matcher(defects)
     counts = {job: JobCounts() for job in JOBS}
     globs = {"mock": opts.mock_results, "real": opts.real_results}
     for job in JOBS:
-        files = expand(globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
+        files = sources.get(job) or expand(
+            globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace
+        )
         if not files:
             shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
             raise QualifyError(
