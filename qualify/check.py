@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from qualify import artifacts, console, github_io, summary, workflow
+from qualify import artifacts, console, github_io, publish, summary, workflow
 from qualify.errors import QualifyError
 from qualify.files import expand
 from qualify.junit import read_testcases
@@ -162,6 +162,7 @@ def run(
         verdict = collect(opts)
     except QualifyError as exc:
         error = str(exc)
+    verdict = _publish(opts, verdict, error, err)
     try:
         write_outputs(opts, verdict, error, out)
     except QualifyError as exc:
@@ -173,6 +174,22 @@ def run(
         err.write(f"qualify: error: {error}\n")
         return 2
     return exit_code(verdict, opts.mode)
+
+
+def _publish(opts: CheckOptions, verdict: Verdict | None, error: str | None, err: TextIO) -> Verdict | None:
+    """Sticky comment and check run; their failures become warnings beside the verdict, never problems."""
+    if not opts.github.comment and not opts.github.check_name:
+        return verdict
+    try:
+        with github_io.connect(opts.github) as api:
+            notes = publish.publish(api, opts.github, verdict, error, opts.mode)
+    except QualifyError as exc:
+        notes = [Finding(code="publish-failed", severity="warning", message=f"could not publish: {exc}")]
+    if verdict is not None:
+        return replace(verdict, findings=(*verdict.findings, *notes))
+    for note in notes:
+        err.write(f"qualify: warning: {note.message}\n")
+    return verdict
 
 
 def env_today() -> dt.date:
