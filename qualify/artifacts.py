@@ -152,12 +152,30 @@ def _run_info(data: Any) -> RunInfo:
     )
 
 
+def _head_repo(data: Any) -> str | None:
+    head = data.get("head_repository") if isinstance(data, dict) else None
+    name = head.get("full_name") if isinstance(head, dict) else None
+    return str(name) if name else None
+
+
+def _same_repo(data: Any, repo: Any) -> bool:
+    """The run's code came from this repository, not a fork: a fork's pull request can run the
+    results workflow on a branch it names `main` and upload whatever XML it likes."""
+    return (_head_repo(data) or "").lower() == str(repo).lower()
+
+
 def find_run(api: Any, run_id: int | None, workflow: str | None, branch: str | None) -> RunInfo:
-    """The run given by id, or the latest successful run of `workflow` on `branch`."""
+    """The run given by id, or the latest successful run of `workflow` on `branch` of this repository."""
     repo = api.repo
     try:
         if run_id is not None:
-            run = _run_info(api.client.get_json(f"{repo.path}/actions/runs/{run_id}", permission=ACTIONS_READ))
+            data = api.client.get_json(f"{repo.path}/actions/runs/{run_id}", permission=ACTIONS_READ)
+            run = _run_info(data)
+            if not _same_repo(data, repo):
+                raise QualifyError(
+                    f"results run {run_id} ran code from {_head_repo(data) or 'an unknown repository'}, not {repo}: "
+                    "results of fork runs are not trusted"
+                )
             if run.status != "completed":
                 raise QualifyError(f"results run {run_id} is {run.status or 'not completed'}: wait for it to finish")
             return run
@@ -165,17 +183,18 @@ def find_run(api: Any, run_id: int | None, workflow: str | None, branch: str | N
         data = api.client.get_json(
             f"{repo.path}/actions/workflows/{wf}/runs",
             permission=ACTIONS_READ,
-            params={"branch": branch, "status": "success", "per_page": 1},
+            params={"branch": branch, "status": "success", "per_page": 50},
         )
     except GitHubError as exc:
         raise QualifyError(f"cannot find the results run: {api.error(exc)}") from None
     runs = data.get("workflow_runs") if isinstance(data, dict) else None
-    if not runs:
+    ours = [r for r in runs or [] if _same_repo(r, repo)]
+    if not ours:
         raise QualifyError(
-            f"workflow {workflow} has no successful run on branch {branch} in {repo}: run it first "
-            "(e.g. workflow_dispatch), or pass results-run-id"
+            f"workflow {workflow} has no successful run on branch {branch} of {repo} (fork runs do not count): "
+            "run it first (e.g. workflow_dispatch), or pass results-run-id"
         )
-    return _run_info(runs[0])
+    return _run_info(ours[0])
 
 
 def download(api: Any, run: RunInfo, name: str, dest: Path, limits: Limits = Limits()) -> list[tuple[Path, str]]:

@@ -128,6 +128,10 @@ class Repo:
         return f"{self.owner}/{self.name}"
 
 
+def _no_auth(request: Any) -> Any:
+    return request
+
+
 class GitHubClient:
     """One token, one API base URL. Not thread-safe (one session)."""
 
@@ -157,7 +161,9 @@ class GitHubClient:
         self.sleep = sleep
         self.clock = clock
         self.session = requests.Session()
-        self.session.trust_env = False  # no ~/.netrc credentials sneaking onto redirects
+        # Keep the environment's proxies and CA bundle (self-hosted runners, GHES), but never let
+        # ~/.netrc replace or add credentials: a non-None session auth makes requests skip it.
+        self.session.auth = _no_auth
         self.session.headers.update(
             {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION, "User-Agent": user_agent}
         )
@@ -233,13 +239,16 @@ class GitHubClient:
             raise GitHubError(
                 redact(f"refusing to send the token to {self._display(url)}: not the API host", self.token)
             )
+        # A POST that failed mid-way may have been applied (a second comment, a second check run):
+        # only rate limits, which GitHub answers before doing anything, are retried for it.
+        idempotent = method.upper() != "POST"
         attempt = 0
         while True:
             attempt += 1
             try:
                 resp = self._send_following(method, url, params=params, json=json, stream=stream)
             except self._requests.RequestException as exc:
-                if attempt > self.max_retries:
+                if attempt > self.max_retries or not idempotent:
                     raise self._error(
                         method, url, 0, f"no response after {attempt} attempts ({type(exc).__name__})", None
                     ) from None
@@ -250,12 +259,12 @@ class GitHubClient:
             body = "" if stream else resp.text[:2000]
             reason = self._reason(resp) if not stream else (resp.reason or "")
             wait = rate_limit_wait(resp.status_code, resp.headers, body, self.clock())
-            retry = wait is not None or resp.status_code in _RETRY_STATUS
+            retry = wait is not None or (resp.status_code in _RETRY_STATUS and idempotent)
             if not retry or attempt > self.max_retries:
                 resp.close()
                 if wait is not None:
                     reason = f"rate limit still exceeded after {attempt} attempts: {reason}"
-                raise self._error(method, url, resp.status_code, reason, permission)
+                raise self._error(method, url, resp.status_code, reason, None if wait is not None else permission)
             if wait is None:
                 wait = min(self.max_wait, 2.0 ** (attempt - 1))
             elif wait > self.max_wait:
@@ -280,7 +289,7 @@ class GitHubClient:
                 headers = {"Authorization": f"Bearer {self.token}"}
             else:
                 # Storage hosts take a signed URL: the token stays home (and nothing else adds one:
-                # the session ignores ~/.netrc and has no default Authorization).
+                # the session skips ~/.netrc and has no default Authorization).
                 headers = {"Accept": "*/*", "X-GitHub-Api-Version": None}
             resp = self.session.request(
                 method,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from qualify import summary
-from qualify.github_api import CHECKS_WRITE, ISSUES_READ, PULL_REQUESTS_WRITE, GitHubError
+from qualify.github_api import CHECKS_WRITE, PULL_REQUESTS_WRITE, GitHubError
 from qualify.model import Finding, Verdict
 
 MARKER = "<!-- qualify:sticky-report -->"
@@ -44,7 +44,7 @@ def find_sticky(comments: list[Any]) -> dict[str, Any] | None:
 def upsert_comment(api: Any, pr: int, body: str) -> str:
     """Edit the sticky comment, or create it when there is none; returns "updated" or "created"."""
     path = f"{api.repo.path}/issues/{pr}/comments"
-    existing = find_sticky(list(api.client.paginate(path, permission=ISSUES_READ)))
+    existing = find_sticky(list(api.client.paginate(path, permission=PULL_REQUESTS_WRITE)))
     if existing is not None:
         api.client.send_json(
             "PATCH",

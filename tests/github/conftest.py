@@ -10,6 +10,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_github import FakeGitHub
 
 
+@pytest.fixture(autouse=True)
+def _loopback_direct(monkeypatch):
+    """The stand-in is on loopback: keep a developer's proxy settings and token out of the way."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+
+
 @pytest.fixture
 def gh():
     with FakeGitHub() as server:

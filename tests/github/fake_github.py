@@ -215,8 +215,15 @@ class FakeGitHub:
         branch: str = "main",
         conclusion: str | None = "success",
         created: dt.datetime | None = None,
+        head_repo: str | None = None,
     ) -> dict[str, Any]:
         run_id = self.next_id()
+        ours = {"id": 1, "name": self.repo, "full_name": f"{self.owner}/{self.repo}", "fork": False}
+        head = (
+            ours
+            if head_repo is None
+            else {"id": 2, "name": head_repo.split("/")[1], "full_name": head_repo, "fork": True}
+        )
         created = created or dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
         run = {
             "id": run_id,
@@ -226,7 +233,7 @@ class FakeGitHub:
             "head_sha": head_sha,
             "path": f".github/workflows/{workflow}",
             "run_number": len(self.runs) + 1,
-            "event": "workflow_dispatch",
+            "event": "workflow_dispatch" if head_repo is None else "pull_request",
             "status": "completed",
             "conclusion": conclusion,
             "workflow_id": 42,
@@ -238,6 +245,8 @@ class FakeGitHub:
             "run_attempt": 1,
             "artifacts_url": self.repo_url(f"/actions/runs/{run_id}/artifacts"),
             "head_commit": {"id": head_sha, "message": "m", "timestamp": iso(created)},
+            "repository": ours,
+            "head_repository": head,
             "_workflow_file": workflow,
         }
         self.runs.append(run)
@@ -363,11 +372,11 @@ def _handler(gh: FakeGitHub, *, storage: bool) -> type[BaseHTTPRequestHandler]:
             for route_method, pattern, need, fn in ROUTES:
                 m = re.fullmatch(pattern, rest)
                 if m and route_method == method:
-                    if need not in perms:
+                    if not perms & set(need.split("|")):
                         return self._send(
                             403,
                             {"message": "Resource not accessible by integration", "documentation_url": DOCS},
-                            {"x-accepted-github-permissions": need.replace(":", "=")},
+                            {"x-accepted-github-permissions": need.replace(":", "=").replace("|", "; ")},
                         )
                     return fn(self, m, query, body)
             self._send(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -548,7 +557,7 @@ def _handler(gh: FakeGitHub, *, storage: bool) -> type[BaseHTTPRequestHandler]:
         ("GET", r"/actions/artifacts/(\d+)/zip", "actions:read", H.artifact_zip),
         ("GET", r"/commits/([0-9a-f]+)", "contents:read", H.commit),
         ("GET", r"/compare/([0-9a-f]+)\.\.\.([0-9a-f]+)", "contents:read", H.compare),
-        ("GET", r"/issues/(\d+)/comments", "issues:read", H.list_comments),
+        ("GET", r"/issues/(\d+)/comments", "issues:read|pull-requests:write", H.list_comments),
         ("POST", r"/issues/(\d+)/comments", "pull-requests:write", H.create_comment),
         ("PATCH", r"/issues/comments/(\d+)", "pull-requests:write", H.update_comment),
         ("POST", r"/check-runs", "checks:write", H.create_check_run),

@@ -173,3 +173,33 @@ def test_help_does_not_import_requests():
     code = "import sys; from qualify.cli import main; main(['--help']); print('requests' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert r.stdout.strip().endswith("False"), r.stdout + r.stderr
+
+
+def test_post_is_not_retried_on_5xx_but_patch_is(gh, client, sleeps):
+    gh.fail("POST", r"/check-runs$", server_error(502))
+    with pytest.raises(GitHubError, match="HTTP 502"):
+        client.send_json("POST", f"{REPO}/check-runs", {"name": "q", "head_sha": "a" * 40}, permission=CHECKS_WRITE)
+    assert sleeps == [] and len(gh.api_calls("POST")) == 1  # a retried POST could create a second check run
+    created = client.send_json("POST", f"{REPO}/check-runs", {"name": "q", "head_sha": "a" * 40})
+    gh.fail("PATCH", r"/check-runs/", server_error(503))
+    client.send_json("PATCH", f"{REPO}/check-runs/{created['id']}", {"output": {"title": "t", "summary": "s"}})
+    assert sleeps == [1.0]
+
+
+def test_post_is_retried_after_a_rate_limit(gh, client, sleeps):
+    gh.fail("POST", r"/check-runs$", secondary_rate_limit(2))
+    client.send_json("POST", f"{REPO}/check-runs", {"name": "q", "head_sha": "a" * 40}, permission=CHECKS_WRITE)
+    assert sleeps == [2.0] and len(gh.check_runs) == 1
+
+
+def test_netrc_never_adds_credentials(gh, sleeps, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    run = gh.add_run(head_sha="a" * 40)
+    art = gh.add_artifact(run, "x", b"data")
+    with GitHubClient("write-token", gh.api_url, sleep=sleeps) as c:
+        c.download(f"{REPO}/actions/artifacts/{art['id']}/zip", io.BytesIO(), permission=None, max_bytes=100)
+    assert gh.storage_violations == []
+    assert gh.log[-1][2]["Authorization"] == "Bearer write-token"

@@ -249,3 +249,18 @@ def test_artifact_without_a_token(tmp_path):
     ws = workspace(tmp_path)
     code, _, err, _ = check(ws, GitHubOptions(artifacts={"real": "x"}, results_run_id=1), real_results=[])
     assert code == 2 and "needs the GitHub API" in err and "no GitHub token" in err
+
+
+def test_runs_from_forks_are_not_trusted(tmp_path, gh):
+    ws = workspace(tmp_path)
+    setup_run(gh)  # ours, older
+    fork = gh.add_run(head_sha=HEAD, head_repo="evil/voice")  # newer, on a fork branch also called main
+    gh.add_artifact(fork, "real-junit", zip_bytes({"x.xml": b"<testsuites/>"}))
+    opts = gh_options(
+        gh, sha=HEAD, artifacts={"real": "real-junit"}, results_workflow="real-api.yml", results_branch="main"
+    )
+    code, out, err, _ = check(ws, opts, real_results=[])
+    assert code == 0, out + err  # the fork's empty results were not used
+    opts = gh_options(gh, sha=HEAD, artifacts={"real": "real-junit"}, results_run_id=fork["id"])
+    code, _, err, _ = check(ws, opts, real_results=[])
+    assert code == 2 and "evil/voice" in err and "fork runs are not trusted" in err
