@@ -91,8 +91,8 @@ def findings(defect: Defect, data: LabelData | None, real_api_areas: tuple[str, 
             Finding(
                 code="partner-undocumented",
                 message=f"issue #{defect.issue} is labelled {', '.join(partner_labels)} but TRACKING.md names no "
-                "`partner:` (and the partner's `scenario:` must be documented)",
-                hint="add `partner:` and `scenario:` (the partner's flow) and a `kind: scenario` test for the real job",
+                "`partner:`",
+                hint="add `partner:` (who reported it) next to `scenario:` (their flow)",
                 **at,
             )
         )

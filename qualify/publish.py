@@ -124,8 +124,7 @@ def _warning(code: str, message: str) -> Finding:
         code=code,
         severity="warning",
         message=message,
-        hint="publishing is optional and never changes the verdict; fork pull requests and Dependabot "
-        "get a read-only token, so their results are only in the job summary",
+        hint="publishing never changes the verdict; the full report is in the job summary and the JSON report",
     )
 
 

@@ -44,7 +44,7 @@ def test_a_backend_label_adds_the_real_api_rule_an_undeclared_area_dodged():
     assert not v.qualified
     assert problems(v) == ["no-real-api-coverage"] and warnings(v) == ["label-mismatch"]
     assert v.defects[0].rules == ("mock-coverage", "real-api")
-    assert "labelled backend" in v.problems[0].message
+    assert v.problems[0].message.startswith("backend (by label) defect:")
 
 
 def test_partner_label_without_a_declared_partner_is_a_problem():
