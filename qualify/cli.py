@@ -68,7 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--tracking", action="append", metavar="GLOB", help="TRACKING.md files (default docs/issues/**/TRACKING.md)"
     )
-    check.add_argument("--issues", action="append", metavar="N,N", help="only these issues; each must be declared")
+    check.add_argument(
+        "--issues",
+        action="append",
+        metavar="N,N",
+        help="only these issues, or milestone:NAME / label:NAME (needs --token); each must be declared",
+    )
     check.add_argument(
         "--real-api-areas",
         action="append",

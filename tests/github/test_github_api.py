@@ -203,3 +203,12 @@ def test_netrc_never_adds_credentials(gh, sleeps, tmp_path, monkeypatch):
         c.download(f"{REPO}/actions/artifacts/{art['id']}/zip", io.BytesIO(), permission=None, max_bytes=100)
     assert gh.storage_violations == []
     assert gh.log[-1][2]["Authorization"] == "Bearer write-token"
+
+
+def test_a_next_link_to_another_host_is_not_followed_with_the_token(gh, client):
+    from fake_github import Scripted
+
+    gh.add_issue(1, labels=("a",))
+    gh.fail("GET", r"/issues/1/labels$", Scripted(200, {"link": '<http://evil.invalid/steal?page=2>; rel="next"'}, []))
+    with pytest.raises(GitHubError, match=r"refusing to send the token to http://evil\.invalid/steal"):
+        list(client.paginate(f"{REPO}/issues/1/labels"))
