@@ -1,0 +1,167 @@
+"""Every recipe under examples/workflows/, run as a whole workflow by nektos/act.
+
+Each recipe runs twice, on a scenario that qualifies and on one that does not (examples/README.md
+gives the verdicts), in a temporary repository holding the examples.  The assertions read act's
+JSON log: the gate step's outputs, its annotations and step summary, which steps and jobs ran or
+were skipped, and act's exit status (the workflow's result).  See act_run.py for what stands in
+for what cannot run offline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from act_run import (
+    ALWAYS,
+    GATED_ON_QUALIFIED,
+    REPO_ROOT,
+    WORKFLOWS,
+    ActEnv,
+    ActRun,
+    expected_run_line,
+    load_recipe,
+    run_act,
+)
+
+TRACKING_462 = "docs/issues/ISSUE-462/TRACKING.md"
+
+# scenario under examples/runs/ -> whether it qualifies (examples/README.md, "Scenarios")
+SCENARIOS = {"qualified": True, "mock-only": False}
+
+# Recipes act cannot run here yet, with the reason; the README's "Try it locally with act" names
+# each.  A recipe moves out of this table when its dependency can be stood in for offline.
+NOT_UNDER_ACT: dict[str, str] = {}
+
+ALL_RECIPES = sorted(WORKFLOWS.glob("*.yml")) + sorted(WORKFLOWS.glob("*.yaml"))
+RUNNABLE = [p for p in ALL_RECIPES if p.name not in NOT_UNDER_ACT]
+
+
+def step_key(step: dict, index: int) -> str:
+    """How act names a step in its log: its id, else its index in the job."""
+    return str(step.get("id") or index)
+
+
+def test_every_recipe_is_run_under_act_or_named_in_the_readme() -> None:
+    assert ALL_RECIPES, f"no workflows under {WORKFLOWS}"
+    unknown = set(NOT_UNDER_ACT) - {p.name for p in ALL_RECIPES}
+    assert not unknown, f"NOT_UNDER_ACT names recipes that do not exist: {sorted(unknown)}"
+    readme = (REPO_ROOT / "README.md").read_text()
+    match = re.search(r"^## Try it locally with act\n(.*?)(?=^## |\Z)", readme, re.S | re.M)
+    assert match, "README.md has no '## Try it locally with act' section"
+    for name in NOT_UNDER_ACT:
+        assert name in match.group(1), f"README's act section does not say why {name} is not run under act"
+
+
+@pytest.mark.container
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+@pytest.mark.parametrize("workflow", RUNNABLE, ids=[p.name for p in RUNNABLE])
+def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, tmp_path: Path) -> None:
+    recipe = load_recipe(workflow)
+    run = run_act(
+        act_env.act, act_env.docker_env, act_env.session.base, act_env.session.tag, recipe, scenario, tmp_path
+    )
+    context = run.context()
+    qualifies = SCENARIOS[scenario]
+    gate = recipe.gate
+    log = run.log
+    assert not log.other_lines or all(not line.strip() for line in log.other_lines), (
+        "act wrote lines that are not JSON:\n" + "\n".join(log.other_lines[:20]) + "\n" + context
+    )
+
+    # Multi-job recipes stay multi-job: every job of the workflow has a result of its own.
+    jobs = log.job_results()
+    assert set(jobs) == set(recipe.jobs), f"jobs with a result {jobs} != jobs of the workflow\n{context}"
+
+    # The gate step's outputs, and the JSON report they point at (written where act's workspace is).
+    outputs = log.outputs(gate.job, gate.step_id)
+    assert outputs.get("qualified") == ("true" if qualifies else "false"), f"{outputs}\n{context}"
+    assert outputs.get("problems", "").isdigit(), f"problems output {outputs.get('problems')!r}\n{context}"
+    problems = int(outputs["problems"])
+    assert (problems == 0) is qualifies, f"{outputs}\n{context}"
+    report_path = outputs.get("report", "")
+    assert report_path and not report_path.startswith("/"), f"report output not workspace-relative: {report_path!r}"
+    report_file = run.repo / report_path
+    assert report_file.is_file(), f"the report output {report_path} names no file in the workspace\n{context}"
+    report = json.loads(report_file.read_text())
+    assert report["qualified"] is qualifies
+    assert len(report["problems"]) == problems
+
+    # enforce fails the step, the job and so the workflow when not qualified; report never does.
+    gate_fails = not qualifies and gate.mode == "enforce"
+    assert log.step_result(gate.job, gate.step_id) == ("failure" if gate_fails else "success"), context
+    assert jobs[gate.job] == ("failure" if gate_fails else "success"), f"{jobs}\n{context}"
+    assert (run.returncode != 0) is gate_fails, f"act exit {run.returncode}, gate_fails={gate_fails}\n{context}"
+    if not gate_fails:
+        assert set(jobs.values()) <= {"success", "skipped"}, f"{jobs}\n{context}"
+
+    # Annotations name TRACKING.md by its path relative to the workspace (act's is the host path).
+    annotations = log.annotations(gate.job, gate.step_id)
+    errors = [a for a in annotations if a[0] == "error"]
+    assert len(errors) == problems, f"{len(errors)} ::error for {problems} problems\n{context}"
+    for kind, props, message in annotations:
+        if kind == "error":
+            assert props.get("file") == TRACKING_462, f"::error names {props.get('file')!r}: {message}"
+        if "file" in props:
+            assert not props["file"].startswith("/"), f"absolute path in an annotation: {props}"
+            assert (run.repo / props["file"]).is_file(), f"annotation names no workspace file: {props}"
+        assert str(run.repo) not in message and "/github/workspace" not in message, message
+
+    # The step summary act collected from GITHUB_STEP_SUMMARY carries the verdict.
+    summary = log.summary(gate.job, gate.step_id)
+    assert "#462" in summary, f"summary: {summary!r}\n{context}"
+    assert ("not qualified" in summary.lower()) is not qualifies, summary
+    assert ("release qualified" in summary.lower()) is qualifies, summary
+    assert str(run.repo) not in summary and "/github/" not in summary, summary
+
+    check_gated_jobs(run, qualifies, gate_fails, context)
+    check_gate_job_steps(run, outputs, qualifies, gate_fails, context)
+
+
+def check_gated_jobs(run: ActRun, qualifies: bool, gate_fails: bool, context: str) -> None:
+    """Jobs gated on `outputs.qualified == 'true'` run exactly when the release qualifies; other
+    jobs after a failed gate run only when their `if:` asks for it."""
+    recipe, jobs = run.recipe, run.log.job_results()
+    for job in recipe.gated_jobs():
+        assert jobs[job] == ("success" if qualifies else "skipped"), f"gated job {job}: {jobs}\n{context}"
+    for job in recipe.downstream(recipe.gate.job) - set(recipe.gated_jobs()):
+        condition = str(recipe.jobs[job].get("if", ""))
+        if gate_fails and not ALWAYS.search(condition):
+            assert jobs[job] == "skipped", f"{job} ran after the gate failed: {jobs}\n{context}"
+
+
+def check_gate_job_steps(run: ActRun, outputs: dict[str, str], qualifies: bool, gate_fails: bool, context: str) -> None:
+    """The steps after the gate in its job: run or skipped as their `if:` says, and the gate's
+    outputs reach them (act's "Run Main" line shows the step with expressions interpolated)."""
+    recipe, log, gate = run.recipe, run.log, run.recipe.gate
+    for index, step in enumerate(recipe.gate_steps()):
+        if index <= gate.index:
+            continue
+        key = step_key(step, index)
+        condition = str(step.get("if", ""))
+        if GATED_ON_QUALIFIED.search(condition):
+            expected = "success" if qualifies else "skipped"
+        elif gate_fails and not ALWAYS.search(condition):
+            expected = "skipped"
+        else:
+            expected = "success"
+        result = log.step_result(gate.job, key)
+        if expected == "skipped":
+            assert result in (None, "skipped"), f"step {key} ran ({result}) but should not have\n{context}"
+            continue
+        assert result == "success", f"step {key}: {result}, expected success\n{context}"
+        if "run" in step:
+            line = expected_run_line(str(step["run"]), gate.step_id, outputs)
+            if line is not None:
+                shown = "\n".join(log.run_lines(gate.job, key))
+                assert line.strip() in shown, f"step {key} did not run with the gate's outputs: {shown!r}"
+        uses = str(step.get("uses", ""))
+        if uses.startswith("actions/upload-artifact@"):
+            with_ = step.get("with") or {}
+            name = str(with_.get("name", "artifact"))
+            path = expected_run_line(str(with_.get("path", "")), gate.step_id, outputs)
+            if path is not None and (run.repo / path).is_file():
+                stored = run.artifacts / name / Path(path).name
+                assert stored.is_file(), f"artifact {name} lacks {path}: {sorted(run.artifacts.rglob('*'))}"
