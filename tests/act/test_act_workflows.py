@@ -88,6 +88,16 @@ def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, t
     report = json.loads(report_file.read_text())
     assert report["qualified"] is qualifies
     assert len(report["problems"]) == problems
+    # The recipe's test jobs make the runners record each test's file, so a declared `file:` is checked.
+    unverified = [
+        (entry["test"], job)
+        for defect in report["defects"]
+        for entry in defect.get("coverage") or []
+        if entry.get("file")
+        for job, result in (entry.get("results") or {}).items()
+        if result.get("matched") and not result.get("file_verified")
+    ]
+    assert not unverified, f"declared files not verified (runner wrote no file attribute): {unverified}"
 
     # enforce fails the step, the job and so the workflow when not qualified; report never does.
     gate_fails = not qualifies and gate.mode == "enforce"
