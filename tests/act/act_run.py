@@ -9,8 +9,10 @@ What the test gives act (everything else is the recipe as users copy it):
 * ``--local-repository`` for every ``uses: owner/repo@ref`` the recipes name: the qualify action
   (a temporary copy of ``action.yml`` whose ``runs.image`` is the prebuilt ``docker://`` image,
   as act cannot pass ``--build-arg``) and offline stand-ins of ``actions/upload-artifact`` and
-  ``actions/download-artifact`` (``actions/``); ``actions/checkout`` is skipped by act itself
-  with ``--bind``;
+  ``actions/download-artifact`` (``actions/``); act itself skips ``actions/checkout`` of the
+  repository it runs (``--bind``: the job works in the repository; otherwise act has copied it);
+* ``--bind`` or not: with it the jobs work in the repository on the host, without it (act's
+  default) in a copy inside each job container; both are run;
 * ``--json --verbose``: one JSON object per log line, parsed by ``ActLog``.
 """
 
@@ -243,7 +245,7 @@ def local_repositories(recipe: Recipe, action_dir: Path) -> list[str]:
         elif name in STAND_IN_FOR:
             found.append(f"{ref}={STAND_IN_FOR[name]}")
         elif name == "actions/checkout":
-            continue  # act skips it with --bind: the workspace is the repository itself
+            continue  # act skips it: the workspace already is (a copy of) the repository
         else:
             raise AssertionError(f"{recipe.path.name}: no offline stand-in for `uses: {ref}` (add one to tests/act)")
     return found
@@ -331,6 +333,7 @@ class ActLog:
 class ActRun:
     recipe: Recipe
     scenario: str
+    bind: bool
     repo: Path
     artifacts: Path
     returncode: int
@@ -355,6 +358,7 @@ def run_act(
     recipe: Recipe,
     scenario: str,
     tmp: Path,
+    bind: bool = True,
     timeout: float = 900,
 ) -> ActRun:
     repo = make_repo(tmp / "repo", recipe, scenario)
@@ -367,9 +371,11 @@ def run_act(
     home.mkdir()
     cmd = [act, recipe.event, "--json", "--verbose",
            "-C", str(repo), "-W", str(repo / ".github" / "workflows" / recipe.path.name), "-e", str(event),
-           "--pull=false", "--action-offline-mode", "--bind", "--no-cache-server",
+           "--pull=false", "--action-offline-mode", "--no-cache-server", "--rm",
            "--container-daemon-socket", "-", "--action-cache-path", str(tmp / "act-cache"),
            "--container-options", f"-v {RUNNER_BIN}:/usr/local/bin:ro -v {artifacts}:/act-artifacts"]  # fmt: skip
+    if bind:
+        cmd.append("--bind")
     for label in sorted(recipe.runs_on):
         cmd += ["-P", f"{label}={base_image}"]
     for mapping in local_repositories(recipe, action_dir):
@@ -388,8 +394,11 @@ def run_act(
         raise ActUnavailable(f"cannot execute {act}: {exc}") from exc
     seconds = time.monotonic() - t0
     log = ActLog.parse(res.stdout)
-    ACT_FACTS[f"act {recipe.event} {recipe.path.name} [{scenario}]"] = f"exit {res.returncode} in {seconds:.1f}s"
-    return ActRun(recipe, scenario, repo, artifacts, res.returncode, seconds, log, res.stderr, cmd)
+    mode = "--bind" if bind else "copy"
+    ACT_FACTS[f"act {recipe.event} {recipe.path.name} [{scenario}, {mode}]"] = (
+        f"exit {res.returncode} in {seconds:.1f}s"
+    )
+    return ActRun(recipe, scenario, bind, repo, artifacts, res.returncode, seconds, log, res.stderr, cmd)
 
 
 def expected_run_line(run: str, gate_step: str, values: dict[str, str]) -> str | None:

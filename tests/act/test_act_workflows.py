@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from act_run import (
     ALWAYS,
     GATED_ON_QUALIFIED,
@@ -55,15 +56,56 @@ def test_every_recipe_is_run_under_act_or_named_in_the_readme() -> None:
         assert name in match.group(1), f"README's act section does not say why {name} is not run under act"
 
 
+@pytest.mark.parametrize("workflow", ALL_RECIPES, ids=[p.name for p in ALL_RECIPES])
+def test_recipe_reads_only_outputs_the_action_declares(workflow: Path) -> None:
+    """`steps.<gate>.outputs.X` must name an output of action.yml: the runner gives an unknown one
+    as an empty string, silently (act does too)."""
+    recipe = load_recipe(workflow)
+    declared = set(yaml.safe_load((REPO_ROOT / "action.yml").read_text())["outputs"])
+    text = workflow.read_text()
+    used = set(re.findall(rf"steps\.{re.escape(recipe.gate.step_id)}\.outputs\.([\w-]+)", text))
+    assert used, f"{workflow.name} reads no output of the gate step"
+    assert used <= declared, f"{workflow.name} reads outputs action.yml does not declare: {sorted(used - declared)}"
+
+
+def leftover_containers(act_env: ActEnv) -> list[str]:
+    """Job containers and volumes act did not remove (it keeps them after a failure without --rm);
+    removed here so the persistent data-root does not fill up."""
+    docker = act_env.session.daemon.docker
+    names = docker("ps", "-a", "--filter", "name=^act-", "--format", "{{.Names}}").stdout.split()
+    volumes = [v for v in docker("volume", "ls", "--format", "{{.Name}}").stdout.split() if v.startswith("act-")]
+    volumes = [v for v in volumes if v != "act-toolcache"]  # act's tool cache, meant to persist
+    if names:
+        docker("rm", "-f", *names, check=False)
+    if volumes:
+        docker("volume", "rm", "-f", *volumes, check=False)
+    return names + volumes
+
+
+def uploaded_report(run: ActRun, report_path: str) -> Path | None:
+    """The JSON report as a later step of the gate's job uploaded it, if the recipe does."""
+    steps = run.recipe.gate_steps()
+    for step in steps[run.recipe.gate.index + 1 :]:
+        with_ = step.get("with") or {}
+        if str(step.get("uses", "")).startswith("actions/upload-artifact@") and ".outputs.report" in str(
+            with_.get("path", "")
+        ):
+            return run.artifacts / str(with_.get("name", "artifact")) / Path(report_path).name
+    return None
+
+
 @pytest.mark.container
+@pytest.mark.parametrize("workspace", ["bind", "copy"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 @pytest.mark.parametrize("workflow", RUNNABLE, ids=[p.name for p in RUNNABLE])
-def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, tmp_path: Path) -> None:
+def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, workspace: str, tmp_path: Path) -> None:
     recipe = load_recipe(workflow)
     run = run_act(
-        act_env.act, act_env.docker_env, act_env.session.base, act_env.session.tag, recipe, scenario, tmp_path
-    )
+        act_env.act, act_env.docker_env, act_env.session.base, act_env.session.tag, recipe, scenario, tmp_path,
+        bind=workspace == "bind",
+    )  # fmt: skip
     context = run.context()
+    assert not leftover_containers(act_env), f"act left containers behind\n{context}"
     qualifies = SCENARIOS[scenario]
     gate = recipe.gate
     log = run.log
@@ -83,28 +125,22 @@ def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, t
     assert (problems == 0) is qualifies, f"{outputs}\n{context}"
     report_path = outputs.get("report", "")
     assert report_path and not report_path.startswith("/"), f"report output not workspace-relative: {report_path!r}"
-    report_file = run.repo / report_path
-    assert report_file.is_file(), f"the report output {report_path} names no file in the workspace\n{context}"
-    report = json.loads(report_file.read_text())
-    assert report["qualified"] is qualifies
-    assert len(report["problems"]) == problems
-    # The recipe's test jobs make the runners record each test's file, so a declared `file:` is checked.
-    unverified = [
-        (entry["test"], job)
-        for defect in report["defects"]
-        for entry in defect.get("coverage") or []
-        if entry.get("file")
-        for job, result in (entry.get("results") or {}).items()
-        if result.get("matched") and not result.get("file_verified")
-    ]
-    assert not unverified, f"declared files not verified (runner wrote no file attribute): {unverified}"
+    in_repo = run.repo / report_path
+    # --bind: the jobs wrote into the repository; copy: into their own copies, never the repository.
+    assert in_repo.is_file() is run.bind, f"{in_repo} exists: {in_repo.is_file()}, --bind: {run.bind}\n{context}"
+    report_file = in_repo if run.bind else uploaded_report(run, report_path)
+    if report_file is not None:  # None: copy mode, and the recipe does not upload the report
+        check_report(report_file, qualifies, problems, context)
 
     # enforce fails the step, the job and so the workflow when not qualified; report never does.
     gate_fails = not qualifies and gate.mode == "enforce"
     assert log.step_result(gate.job, gate.step_id) == ("failure" if gate_fails else "success"), context
     assert jobs[gate.job] == ("failure" if gate_fails else "success"), f"{jobs}\n{context}"
     assert (run.returncode != 0) is gate_fails, f"act exit {run.returncode}, gate_fails={gate_fails}\n{context}"
-    if not gate_fails:
+    if qualifies:
+        # A qualified release runs the whole recipe: a job skipped here is gated on a wrong name.
+        assert set(jobs.values()) == {"success"}, f"{jobs}\n{context}"
+    elif not gate_fails:
         assert set(jobs.values()) <= {"success", "skipped"}, f"{jobs}\n{context}"
 
     # Annotations name TRACKING.md by its path relative to the workspace (act's is the host path).
@@ -128,6 +164,23 @@ def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, t
 
     check_gated_jobs(run, qualifies, gate_fails, context)
     check_gate_job_steps(run, outputs, qualifies, gate_fails, context)
+
+
+def check_report(report_file: Path, qualifies: bool, problems: int, context: str) -> None:
+    assert report_file.is_file(), f"the report output names no file ({report_file})\n{context}"
+    report = json.loads(report_file.read_text())
+    assert report["qualified"] is qualifies
+    assert len(report["problems"]) == problems
+    # The recipe's test jobs make the runners record each test's file, so a declared `file:` is checked.
+    unverified = [
+        (entry["test"], job)
+        for defect in report["defects"]
+        for entry in defect.get("coverage") or []
+        if entry.get("file")
+        for job, result in (entry.get("results") or {}).items()
+        if result.get("matched") and not result.get("file_verified")
+    ]
+    assert not unverified, f"declared files not verified (runner wrote no file attribute): {unverified}"
 
 
 def check_gated_jobs(run: ActRun, qualifies: bool, gate_fails: bool, context: str) -> None:
