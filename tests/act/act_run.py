@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sysconfig
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -359,8 +360,11 @@ def run_act(
     scenario: str,
     tmp: Path,
     bind: bool = True,
+    extra_args: Sequence[str] = (),
     timeout: float = 900,
 ) -> ActRun:
+    """``extra_args`` go to act as they are (e.g. ``--github-instance`` or ``--env`` for a recipe
+    that talks to a loopback REST stand-in: the jobs use the host's network)."""
     repo = make_repo(tmp / "repo", recipe, scenario)
     action_dir = action_copy(tmp / "qualify-action", image)
     artifacts = tmp / "artifacts"
@@ -380,6 +384,7 @@ def run_act(
         cmd += ["-P", f"{label}={base_image}"]
     for mapping in local_repositories(recipe, action_dir):
         cmd += ["--local-repository", mapping]
+    cmd += list(extra_args)
     env = {k: v for k, v in docker_env.items() if not k.startswith(("GITHUB_", "ACT_", "INPUT_"))}
     # No ~/.actrc of the machine's user, and no update check (there is no network).
     env.update(HOME=str(home), ACT_DISABLE_VERSION_CHECK="1")
