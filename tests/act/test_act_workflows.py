@@ -1,7 +1,8 @@
 """Every recipe under examples/workflows/, run as a whole workflow by nektos/act.
 
-Each recipe runs twice, on a scenario that qualifies and on one that does not (examples/README.md
-gives the verdicts), in a temporary repository holding the examples.  The assertions read act's
+Each recipe runs on a scenario that qualifies and on one that does not (examples/README.md gives
+the verdicts), each with ``--bind`` and without (act copies the repository into the job
+containers), in a temporary repository holding the examples.  The assertions read act's
 JSON log: the gate step's outputs, its annotations and step summary, which steps and jobs ran or
 were skipped, and act's exit status (the workflow's result).  See act_run.py for what stands in
 for what cannot run offline.
@@ -19,6 +20,7 @@ from act_run import (
     ALWAYS,
     GATED_ON_QUALIFIED,
     REPO_ROOT,
+    STAND_IN_FOR,
     WORKFLOWS,
     ActEnv,
     ActRun,
@@ -92,6 +94,19 @@ def uploaded_report(run: ActRun, report_path: str) -> Path | None:
         ):
             return run.artifacts / str(with_.get("name", "artifact")) / Path(report_path).name
     return None
+
+
+@pytest.mark.parametrize("workflow", ALL_RECIPES, ids=[p.name for p in ALL_RECIPES])
+def test_stand_ins_take_every_input_the_recipe_gives(workflow: Path) -> None:
+    """An input the stand-in does not declare would be dropped silently: extend the stand-in."""
+    for job_id, job in yaml.safe_load(workflow.read_text())["jobs"].items():
+        for step in job.get("steps") or []:
+            name = str(step.get("uses", "")).partition("@")[0]
+            if name not in STAND_IN_FOR:
+                continue
+            declared = set(yaml.safe_load((STAND_IN_FOR[name] / "action.yml").read_text())["inputs"])
+            given = set(step.get("with") or {})
+            assert given <= declared, f"{workflow.name} {job_id}: {name} stand-in lacks {sorted(given - declared)}"
 
 
 @pytest.mark.container
