@@ -13,7 +13,9 @@ What the test gives act (everything else is the recipe as users copy it):
   repository it runs (``--bind``: the job works in the repository; otherwise act has copied it);
 * ``--bind`` or not: with it the jobs work in the repository on the host, without it (act's
   default) in a copy inside each job container; both are run;
-* ``--json --verbose``: one JSON object per log line, parsed by ``ActLog``.
+* ``--rm``: no job containers left behind after a failed run (the test checks);
+* ``--json --verbose``: one JSON object per log line, parsed by ``ActLog`` (``--verbose`` for the
+  "Skipping job" entries that show a gated job did not run).
 """
 
 from __future__ import annotations
