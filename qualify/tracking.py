@@ -13,13 +13,15 @@ from typing import Any
 
 import yaml
 
-from qualify.model import JOBS, KINDS, CoverageEntry, Defect, Finding, TrackingRead, Waiver
+from qualify.model import EVIDENCE_JOB, JOBS, KINDS, CoverageEntry, Defect, Evidence, Finding, TrackingRead, Waiver
 
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*yaml[ \t]+qualify[ \t]*$")
 _ISSUE_IN_PATH = re.compile(r"(?:issue|gh|bug)?[-_ #]?(\d+)$", re.IGNORECASE)
 
 _TOP_KEYS = {"issue", "title", "area", "partner", "scenario", "coverage", "exception"}
-_ENTRY_KEYS = {"test", "file", "kind", "jobs"}
+_ENTRY_KEYS = {"test", "file", "kind", "jobs", "evidence"}
+_EVIDENCE_KEYS = {"property", "matches", "output"}
+MAX_PATTERN_CHARS = 500
 _WAIVER_KEYS = {"reason", "approved-by", "expires"}
 
 
@@ -181,6 +183,48 @@ def _unknown_keys(mapping: dict, allowed: set[str], where: str) -> None:
         )
 
 
+def _pattern(mapping: dict, key: str, where: str) -> str:
+    value = mapping.get(key)
+    line = _line(mapping, key)
+    if not isinstance(value, str) or not value:
+        raise _Invalid(f"`{key}` in {where} must be a non-empty regular expression, got {value!r}", line)
+    if len(value) > MAX_PATTERN_CHARS:
+        raise _Invalid(f"`{key}` in {where} is longer than {MAX_PATTERN_CHARS} characters", line)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise _Invalid(
+            f"`{key}` in {where} is not a valid regular expression: {exc.msg} (at position {exc.pos}); "
+            "quote it with single quotes in YAML",
+            line,
+        ) from None
+    return value
+
+
+def _evidence(value: Any, where: str, line: int) -> tuple[Evidence, ...]:
+    if not isinstance(value, list) or not value:
+        raise _Invalid(
+            f"`evidence` in {where} must be a non-empty list of "
+            "{property: NAME, matches: REGEX} or {output: REGEX} items",
+            line,
+        )
+    out = []
+    for i, item in enumerate(value):
+        at = f"evidence item {i + 1} of {where}"
+        if not isinstance(item, dict):
+            raise _Invalid(f"{at} must be a mapping such as {{property: NAME, matches: REGEX}}", line)
+        _unknown_keys(item, _EVIDENCE_KEYS, at)
+        if "output" in item:
+            if len(item) > 1:
+                raise _Invalid(f"{at}: `output` stands alone; put a property check in its own item", _line(item))
+            out.append(Evidence(property=None, pattern=_pattern(item, "output", at), line=_line(item, fallback=line)))
+            continue
+        name = _text(item, "property", required=True)
+        pattern = _pattern(item, "matches", at) if "matches" in item else None
+        out.append(Evidence(property=name, pattern=pattern, line=_line(item, fallback=line)))
+    return tuple(out)
+
+
 def _entry(item: Any, index: int, fallback_line: int) -> CoverageEntry:
     if not isinstance(item, dict):
         raise _Invalid(f"coverage item {index + 1} must be a mapping with a `test` key", fallback_line)
@@ -195,8 +239,22 @@ def _entry(item: Any, index: int, fallback_line: int) -> CoverageEntry:
         raise _Invalid(
             f"`jobs` must be a non-empty subset of [mock, real], got {item.get('jobs')!r}", _line(item, "jobs")
         )
+    evidence: tuple[Evidence, ...] = ()
+    if "evidence" in item:
+        evidence = _evidence(item["evidence"], f"coverage item {index + 1}", _line(item, "evidence"))
+        if EVIDENCE_JOB not in jobs:
+            raise _Invalid(
+                f"`evidence` is checked in the {EVIDENCE_JOB} job, but coverage item {index + 1} has "
+                f"jobs: [{', '.join(jobs)}]; add {EVIDENCE_JOB} to jobs or drop `evidence`",
+                _line(item, "evidence"),
+            )
     return CoverageEntry(
-        test=test or "", file=file, kind=kind, jobs=tuple(dict.fromkeys(jobs)), line=_line(item, fallback=fallback_line)
+        test=test or "",
+        file=file,
+        kind=kind,
+        jobs=tuple(dict.fromkeys(jobs)),
+        line=_line(item, fallback=fallback_line),
+        evidence=evidence,
     )
 
 
