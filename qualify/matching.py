@@ -257,7 +257,11 @@ def _record(
 
 
 def _compile(evidence: tuple[Evidence, ...]) -> tuple[_Check, ...]:
-    return tuple((e.property, re.compile(e.pattern) if e.pattern is not None else None) for e in evidence)
+    # Output is a log: ^ and $ anchor at its lines. A property value is one string.
+    return tuple(
+        (e.property, None if e.pattern is None else re.compile(e.pattern, re.MULTILINE if e.property is None else 0))
+        for e in evidence
+    )
 
 
 def _carries(case: TestCase, check: _Check) -> bool:

@@ -189,3 +189,72 @@ def test_lint(tmp_path):
 def test_internal_errors_never_show_a_traceback(tmp_path):
     r = qualify("lint", str(tmp_path / "missing.md"))
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+EVIDENCE_TRACKING = """---
+qualify:
+  issue: 462
+  area: [proxy]
+  coverage:
+    - test: "TestCheckout › test_completes_the_flow"
+      jobs: [mock]
+    - test: "checkout › Issue #462: totals are rounded to cents"
+      kind: probe
+      jobs: [real]
+      evidence:
+        - property: issue
+          matches: '{value}'
+    - test: "checkout › Issue #462: totals are rounded to whole cents"
+      jobs: [real]
+---
+"""
+
+
+@pytest.mark.parametrize(("value", "code"), [("^#462$", 0), ("^#999$", 1)])
+def test_evidence_and_diagnostics_on_real_playwright_output(tmp_path, value, code):
+    runners = ROOT / "tests/fixtures/runners"
+    (tmp_path / "mock").mkdir()
+    (tmp_path / "real").mkdir()
+    shutil.copy(runners / "pytest/xunit1.xml", tmp_path / "mock/pytest.xml")
+    shutil.copy(runners / "playwright/default.xml", tmp_path / "real/playwright.xml")
+    tracking = tmp_path / "docs/issues/ISSUE-462/TRACKING.md"
+    tracking.parent.mkdir(parents=True)
+    tracking.write_text(EVIDENCE_TRACKING.replace("{value}", value))
+    r = qualify(
+        "check",
+        "--workspace",
+        str(tmp_path),
+        "--mock-results",
+        "mock/*.xml",
+        "--real-results",
+        "real/*.xml",
+        "--json-report",
+        "r.json",
+        "--summary",
+        "s.md",
+    )
+    assert r.returncode == 1, r.stdout + r.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    (d,) = data["defects"]
+    probe = d["coverage"][1]["results"]["real"]
+    assert probe["status"] == "passed"
+    assert probe["evidence"]["satisfied"] is (code == 0)
+    assert probe["evidence"]["items"] == [
+        {"property": "issue", "matches": value, "output": False, "passing_runs_with_it": 1 if code == 0 else 0}
+    ]
+    problems = sorted(p["code"] for p in data["problems"])
+    want = ["test-not-found"] + (["evidence-missing", "no-real-api-coverage"] if code else [])
+    assert problems == sorted(want)
+    nf = next(p for p in data["problems"] if p["code"] == "test-not-found")
+    assert nf["closest"][0] == "checkout › Issue #462: totals are rounded to cents"
+    # Tests mentioning #462 that no entry declares: pytest's, in the mock job, with its file.
+    assert [(c["name"], c["jobs"], c["file"]) for c in d["undeclared_candidates"]] == [
+        ("test_issue_462_totals_are_rounded_to_cents", ["mock"], "tests/test_flow.py"),
+        ("test_tokens[Issue #462]", ["mock"], "tests/test_special.py"),
+    ]
+    assert "undeclared-test" in {w["code"] for w in data["warnings"]}
+    summary = (tmp_path / "s.md").read_text()
+    assert ("evidence missing" in summary) is bool(code)
+    assert "closest titles there" in summary and "undeclared-test" in summary
+    assert ("NO EVIDENCE" in r.stdout) is bool(code)
+    assert "undeclared tests mentioning #462: 2" in r.stdout
