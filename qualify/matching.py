@@ -38,6 +38,9 @@ MAX_NEAR = 40  # candidate near-miss names kept per declared test and job
 MAX_CLOSEST = 3  # closest titles named in a test-not-found finding
 CLOSEST_CUTOFF = 0.5  # difflib ratio below which a name is not "close"
 MAX_UNDECLARED = 20  # distinct undeclared candidate names kept per defect
+# A title word that ends this many names is not distinctive in these results: it stops feeding the
+# near-miss sets, which bounds their cost whatever the suite's size.
+MAX_WORD_HITS = 500
 _TOKEN = re.compile(r"[^\W_]+")
 _STOP = frozenset(
     "a an and are as at be by can does for from has have in is it its not of on or should that the then this to"
@@ -281,6 +284,7 @@ class Matcher:
         self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
         self._evidence = False
         self._seq = 0
+        self._word_hits: dict[str, int] = {}
         self.book = MatchBook()
         for di, defect in enumerate(defects):
             self._issues.setdefault(defect.issue, []).append(di)
@@ -309,23 +313,42 @@ class Matcher:
         return self._evidence and job == EVIDENCE_JOB
 
     def keeper(self, job: str) -> Callable[[str], bool]:
-        """The per-testcase filter for one job: `wants`, plus the near-miss and mention side-looks."""
+        """The per-testcase filter for one job: `wants`, plus the near-miss and mention side-looks.
+
+        The hot path of a huge result set: one rsplit, a few dict/substring look-ups per name.
+        """
         near_words = self._near_words
         issues = self._issues
-        wants = self.wants
+        wants_last = self._wants_last
+        note_near = self._note_near
+        by_word = self._by_word
 
         def keep(name: str) -> bool:
             parts = name.rsplit(None, 2)
-            if parts and (parts[-1] in near_words or (len(parts) > 1 and parts[-2] in near_words)):
-                self._note_near(name, parts, job)
+            if not parts:
+                return False
+            last = parts[-1]
+            if last in near_words or (len(parts) > 1 and parts[-2] in near_words):
+                note_near(name, parts, job)
             if issues and ("#" in name or "ssue" in name or "SSUE" in name) and mentioned_issues(name) & issues.keys():
                 return True  # `add` decides whether it is declared or an undeclared candidate
-            return wants(name)
+            # `wants`, inlined for the common case (saves a call per testcase)
+            if (last if last.isascii() else unicodedata.normalize("NFC", last)) in by_word:
+                return True
+            return last.endswith("]") and wants_last(name, last)
 
         return keep
 
     def _note_near(self, name: str, parts: list[str], job: str) -> None:
-        targets = {id(t): t for w in parts[-2:] for t in self._near_words.get(w, ())}
+        targets: dict[int, _Target] = {}
+        for w in parts[-2:]:
+            found = self._near_words.get(w)
+            if found is None:
+                continue
+            hits = self._word_hits[w] = self._word_hits.get(w, 0) + 1
+            if hits >= MAX_WORD_HITS:
+                del self._near_words[w]
+            targets.update((id(t), t) for t in found)
         if not targets:
             return
         words = tokens(name)
@@ -339,8 +362,15 @@ class Matcher:
 
     def wants(self, name: str) -> bool:
         """Cheap pre-filter on the raw testcase name (the hot path for huge result sets)."""
-        if _last_word(name) in self._by_word:
+        parts = name.rsplit(None, 1)
+        return bool(parts) and self._wants_last(name, parts[-1])
+
+    def _wants_last(self, name: str, last: str) -> bool:
+        # NFC leaves ASCII unchanged: skip it for the common case.
+        if (last if last.isascii() else unicodedata.normalize("NFC", last)) in self._by_word:
             return True
+        if not last.endswith("]"):
+            return False  # no [params] to strip (`last` is the name's last word, trailing space gone)
         stripped = _strip_params(name)
         return stripped is not None and _last_word(stripped) in self._by_word
 
