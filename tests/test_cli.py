@@ -258,3 +258,68 @@ def test_evidence_and_diagnostics_on_real_playwright_output(tmp_path, value, cod
     assert "closest titles there" in summary and "undeclared-test" in summary
     assert ("NO EVIDENCE" in r.stdout) is bool(code)
     assert "undeclared tests mentioning #462: 2" in r.stdout
+
+
+def test_init_prints_a_block_that_check_accepts(tmp_path):
+    runs = EXAMPLES / "runs/qualified"
+    shutil.copytree(runs, tmp_path / "runs")
+    r = qualify(
+        "init",
+        "#462",
+        "--workspace",
+        str(tmp_path),
+        "--mock-results",
+        "runs/mock/*.xml",
+        "--real-results",
+        "runs/real/*.xml",
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("---\nqualify:\n  issue: 462\n") and r.stdout.endswith("---\n")
+    assert r.stdout.count("- test: ") == 3
+    tracking = tmp_path / "docs/issues/ISSUE-462/TRACKING.md"
+    tracking.parent.mkdir(parents=True)
+    tracking.write_text(r.stdout + "\n# ISSUE-462\n")
+    assert qualify("lint", str(tracking)).returncode == 0
+    report = tmp_path / "r.json"
+    c = qualify(
+        "check",
+        "--workspace",
+        str(tmp_path),
+        "--mock-results",
+        "runs/mock/*.xml",
+        "--real-results",
+        "runs/real/*.xml",
+        "--json-report",
+        str(report),
+    )
+    assert c.returncode == 0, c.stdout
+    data = json.loads(report.read_text())
+    statuses = [res["status"] for cov in data["defects"][0]["coverage"] for res in cov["results"].values()]
+    assert statuses and set(statuses) == {"passed"}
+    assert data["defects"][0]["undeclared_candidates"] == []  # init listed every test that mentions #462
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (
+            [
+                "init",
+                "999",
+                "--mock-results",
+                "runs/qualified/mock/*.xml",
+                "--real-results",
+                "runs/qualified/real/*.xml",
+            ],
+            1,
+            "no test title mentions #999",
+        ),
+        (["init", "abc", "--mock-results", "x", "--real-results", "y"], 2, "not an issue number"),
+        (["init", "462", "--mock-results", "runs/qualified/mock/*.xml"], 2, "--real-results required"),
+        (["init", "462", "--mock-results", "nope/*.xml", "--real-results", "nope/*.xml"], 2, "matched no file"),
+    ],
+)
+def test_init_errors(args, code, words):
+    r = qualify(*args, "--workspace", str(EXAMPLES))
+    assert r.returncode == code and words in r.stderr and r.stdout == ""
+    assert "Traceback" not in r.stderr
