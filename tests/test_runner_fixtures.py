@@ -427,3 +427,19 @@ def test_tests_mentioning_the_issue_are_undeclared_candidates(rel):
     assert len(names) == len(mentioning)
     for name in names:  # nothing listed that does not mention the issue
         assert 470 in mentioned_issues(name)
+
+
+def test_evidence_reads_properties_written_as_text_in_the_corpus():
+    xml = FIXTURES / "corpus/dorny/external/java/junit4-complete.xml"
+    m = _real(
+        xml,
+        entry(
+            "testCase8",
+            jobs=["real"],
+            evidence=[prop("priority", "^high$"), prop("description", r"^\s*This text describes the purpose")],
+        ),
+        entry("testCase8", jobs=["real"], evidence=[prop("attachment", "users")]),  # a repeated property: any
+    )
+    both, repeated = m.book.get(0, 0, "real"), m.book.get(0, 1, "real")
+    assert both.status is Status.PASSED and both.evidence_hits == [1, 1] and both.evidenced == 1
+    assert repeated.evidenced == 1
