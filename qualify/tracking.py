@@ -183,6 +183,44 @@ def _unknown_keys(mapping: dict, allowed: set[str], where: str) -> None:
         )
 
 
+def nested_repeat(pattern: str) -> bool:
+    """Whether a regex nests an unbounded repetition in another one, e.g. `(a+)+` or `(\\w+\\s?)*`.
+
+    Such patterns can backtrack exponentially; the searched text is bounded (junit.py), but 64 KiB
+    is plenty for that. Possessive quantifiers and atomic groups do not backtrack and are allowed.
+    """
+    try:
+        from re import _constants as sre  # private, but stable since 3.11; without it: no check
+        from re import _parser
+    except ImportError:  # pragma: no cover
+        return False
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, av in items:
+            if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+                unbounded = av[1] == sre.MAXREPEAT
+                if (unbounded and inside) or walk(av[2], inside or unbounded):
+                    return True
+            elif op is sre.SUBPATTERN:
+                if walk(av[3], inside):
+                    return True
+            elif op is sre.BRANCH:
+                if any(walk(b, inside) for b in av[1]):
+                    return True
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                if walk(av[1], inside):
+                    return True
+            elif op is sre.GROUPREF_EXISTS:
+                if any(b is not None and walk(b, inside) for b in av[1:]):
+                    return True
+        return False
+
+    try:
+        return walk(_parser.parse(pattern), False)
+    except Exception:  # noqa: BLE001 - compile() already accepted it; a parser quirk must not block
+        return False
+
+
 def _pattern(mapping: dict, key: str, where: str) -> str:
     value = mapping.get(key)
     line = _line(mapping, key)
@@ -198,6 +236,12 @@ def _pattern(mapping: dict, key: str, where: str) -> str:
             "quote it with single quotes in YAML",
             line,
         ) from None
+    if nested_repeat(value):
+        raise _Invalid(
+            f"`{key}` in {where} nests a repetition in another one (like `(a+)+`), which can take exponential "
+            "time; simplify it, or make the inner one possessive (`a++`) or atomic (`(?>a+)`)",
+            line,
+        )
     return value
 
 

@@ -195,3 +195,25 @@ def test_evidence_must_be_a_non_empty_list():
 def test_overlong_pattern_is_refused():
     text = EVIDENCE.replace("'POST /v1/\\w+ -> 200'", "'" + "a" * 501 + "'")
     assert "longer than 500" in parse_tracking(text, "x.md").invalid.message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        (r"(a+)+$", True),
+        (r"(\w+\s?)*$", True),
+        (r"(?:x|(y+))+", True),
+        (r"(?=(a+)+)", True),
+        (r"(?>a+)+", False),  # atomic: no backtracking into it
+        (r"(a++)+", False),  # possessive
+        (r"(\d{1,3}\.)+", False),  # the inner repetition is bounded
+        (r"^POST /v1/\w+ -> 2\d\d$", False),
+        (r"a+b+c*", False),
+    ],
+)
+def test_patterns_that_can_backtrack_exponentially_are_refused(pattern, refused):
+    text = EVIDENCE.replace("'POST /v1/\\w+ -> 200'", "'" + pattern + "'")
+    read = parse_tracking(text, "x.md")
+    assert (read.invalid is not None) is refused
+    if refused:
+        assert "exponential" in read.invalid.message and read.invalid.line == 10
