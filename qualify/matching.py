@@ -284,7 +284,6 @@ class Matcher:
         self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
         self._evidence = False
         self._seq = 0
-        self._word_hits: dict[str, int] = {}
         self.book = MatchBook()
         for di, defect in enumerate(defects):
             self._issues.setdefault(defect.issue, []).append(di)
@@ -317,7 +316,8 @@ class Matcher:
 
         The hot path of a huge result set: one rsplit, a few dict/substring look-ups per name.
         """
-        near_words = self._near_words
+        near_words = dict(self._near_words)  # per job: a word common in one job may be rare in the other
+        hits: dict[str, int] = {}
         issues = self._issues
         wants_last = self._wants_last
         note_near = self._note_near
@@ -329,7 +329,7 @@ class Matcher:
                 return False
             last = parts[-1]
             if last in near_words or (len(parts) > 1 and parts[-2] in near_words):
-                note_near(name, parts, job)
+                note_near(name, parts, job, near_words, hits)
             if issues and ("#" in name or "ssue" in name or "SSUE" in name) and mentioned_issues(name) & issues.keys():
                 return True  # `add` decides whether it is declared or an undeclared candidate
             # `wants`, inlined for the common case (saves a call per testcase)
@@ -339,15 +339,17 @@ class Matcher:
 
         return keep
 
-    def _note_near(self, name: str, parts: list[str], job: str) -> None:
+    def _note_near(
+        self, name: str, parts: list[str], job: str, near_words: dict[str, list[_Target]], hits: dict[str, int]
+    ) -> None:
         targets: dict[int, _Target] = {}
         for w in parts[-2:]:
-            found = self._near_words.get(w)
+            found = near_words.get(w)
             if found is None:
                 continue
-            hits = self._word_hits[w] = self._word_hits.get(w, 0) + 1
-            if hits >= MAX_WORD_HITS:
-                del self._near_words[w]
+            count = hits[w] = hits.get(w, 0) + 1
+            if count >= MAX_WORD_HITS:
+                del near_words[w]
             targets.update((id(t), t) for t in found)
         if not targets:
             return

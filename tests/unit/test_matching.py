@@ -204,3 +204,12 @@ def test_examples_do_not_hold_captured_output():
     m = feed(Matcher([defect(e)]), [case("t", classname="s", job="real", output="x" * 1000, properties=[("a", "b")])])
     got = m.book.get(0, 0, "real")
     assert got.evidenced == 1 and got.examples[0].output == "" and got.examples[0].properties == ()
+
+
+def test_a_word_common_in_one_job_still_proposes_in_the_other():
+    from qualify.matching import MAX_WORD_HITS
+
+    m = Matcher([defect(entry("refunds a partial order", jobs=["real"]))])
+    mock = [case(f"suite {i} › some order") for i in range(MAX_WORD_HITS + 10)]
+    feed(m, [*mock, case("refunds the whole order", job="real")])  # shares only the common word
+    assert m.book.closest(0, 0, "real") == ("refunds the whole order",)
