@@ -346,6 +346,7 @@ ANNOTATED = {
     "pytest/xunit1.xml": "TestCheckout › test_issue_462_totals_are_rounded_to_cents",
     "pytest/xunit2.xml": "TestCheckout › test_issue_462_totals_are_rounded_to_cents",
     "pytest/reruns-xunit1.xml": "TestCheckout › test_issue_462_totals_are_rounded_to_cents",
+    "pytest/xunit2-system-out.xml": "TestCheckout › test_issue_462_totals_are_rounded_to_cents",
 }
 
 
@@ -377,6 +378,17 @@ def test_evidence_from_system_out(rel):
     assert stdout.status is Status.PASSED and stdout.evidenced == 1
     assert stderr.status is Status.PASSED and stderr.evidenced == 0
     assert retried.status is Status.PASSED and retried.evidenced == 1
+
+
+@pytest.mark.parametrize(("rel", "kept"), [("pytest/xunit2-system-out.xml", True), ("pytest/xunit2.xml", False)])
+def test_pytest_stdout_is_evidence_only_with_junit_logging(rel, kept):
+    # tests/fixtures/sources/pytest: the test prints "POST https://api.example.invalid/v1/totals -> 200"
+    xml = FIXTURES / "runners" / rel
+    title = "TestCheckout › test_issue_462_totals_are_rounded_to_cents"
+    evidence = [prop("issue", "^#462$"), output(r"^POST https://api\.example\.invalid/v1/totals -> 200$")]
+    got = _real(xml, entry(title, jobs=["real"], evidence=evidence)).book.get(0, 0, "real")
+    assert got.status is Status.PASSED
+    assert got.evidence_hits == [1, 1 if kept else 0] and got.evidenced == (1 if kept else 0)
 
 
 def test_evidence_on_a_failed_run_does_not_count():
