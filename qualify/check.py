@@ -111,8 +111,9 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path) -> Verdic
                 f"--{job}-results {shown} matched no file under {workspace}; "
                 f"check the path and that the {job} job's JUnit files were downloaded or written"
             )
+        keep, capture = matcher.keeper(job), matcher.captures(job)
         for path, display in files:
-            for case in read_testcases(str(path), display, job, counts[job], keep=matcher.wants):
+            for case in read_testcases(str(path), display, job, counts[job], keep=keep, capture=capture):
                 matcher.add(case)
     return evaluate(reads, defects, selection, matcher.book, counts, config)
 

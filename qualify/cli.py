@@ -1,4 +1,4 @@
-"""Command line: `qualify check`, `qualify lint`. Thin: parse arguments, call the core, exit code."""
+"""Command line: `qualify check`, `qualify lint`, `qualify init`. Thin: parse arguments, call the core, exit code."""
 
 from __future__ import annotations
 
@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = sub.add_parser("lint", help="validate TRACKING.md declarations", description="Exit 1 on any problem.")
     lint.add_argument("files", nargs="+", metavar="TRACKING.md")
+    _add_init(sub)
     return parser
 
 
@@ -148,6 +149,37 @@ def parse_issue_selection(values: list[str] | None) -> tuple[tuple[int, ...], tu
 
     plain, queries = split_issue_selection(values)
     return parse_issues(plain), queries
+
+
+def _add_init(sub: argparse._SubParsersAction) -> None:
+    init = sub.add_parser(
+        "init",
+        help="print a qualify block for an issue, filled with the tests whose titles mention it",
+        description=(
+            "Print a ready-to-paste `qualify:` front-matter block for ISSUE: every test whose title mentions it "
+            "(#462, Issue 462, ISSUE-462) with the jobs it ran in and its file. Exit 1 when none does."
+        ),
+    )
+    init.add_argument("issue", metavar="ISSUE", help="the issue number, e.g. 462 or #462")
+    init.add_argument("--mock-results", action="append", metavar="GLOB", help="JUnit XML of the mock job")
+    init.add_argument("--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job")
+    init.add_argument("--workspace", metavar="DIR", help="resolve globs relative to DIR (default: current directory)")
+    init.add_argument("--allow-outside-workspace", action="store_true", help="allow result files outside the workspace")
+
+
+def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qualify.init_block import run_init
+
+    text = args.issue.strip().lstrip("#")
+    if not text.isdigit() or int(text) <= 0:
+        raise QualifyError(f"ISSUE {args.issue!r} is not an issue number (expected e.g. 462)")
+    issue = int(text)
+    globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
+    missing = [f"--{job}-results" for job, v in globs.items() if not v]
+    if missing:
+        raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
+    workspace = Path(args.workspace) if args.workspace else Path.cwd()
+    return run_init(issue, globs, workspace, out, err, allow_outside=args.allow_outside_workspace)
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -229,6 +261,8 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
             return _check(args, out, err)
         if args.command == "lint":
             return _lint(args, out)
+        if args.command == "init":
+            return _init(args, out, err)
         parser.print_help(out)
         return EXIT_ERROR
     except QualifyError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from qualify.model import DefectResult, Finding, Match, Status, Verdict
+from qualify.policy import evidence_missing
 
 MAX_CELL = 300
 # GitHub rejects a step summary over 1 MiB; stay well under it and say what was cut.
@@ -21,7 +22,7 @@ def md(text: str, limit: int = MAX_CELL) -> str:
     return html.escape(text, quote=False).translate(_MD_SPECIAL)
 
 
-def _cell(m: Match | None) -> str:
+def _cell(m: Match | None, no_evidence: bool = False) -> str:
     if m is None:
         return "—"
     status = m.status
@@ -35,6 +36,10 @@ def _cell(m: Match | None) -> str:
         extra.append("file not verified")
     if m.total and m.word_boundary == m.total:
         extra.append("word match")
+    if no_evidence:
+        extra.append("evidence missing")
+    elif m.evidenced:
+        extra.append("evidence ✓")
     return f"{_ICON[status]} {label}" + (f" ({', '.join(extra)})" if extra else "")
 
 
@@ -49,7 +54,7 @@ def _defect_rows(d: DefectResult) -> list[str]:
         rules = ", ".join(d.rules) if i == 0 else ""
         rows.append(
             f"| {head} | {rules} | {md(er.entry.test)} | {er.entry.kind} | "
-            f"{_cell(er.matches.get('mock'))} | {_cell(er.matches.get('real'))} |"
+            f"{_cell(er.matches.get('mock'))} | {_cell(er.matches.get('real'), evidence_missing(er, 'real'))} |"
         )
     return rows
 

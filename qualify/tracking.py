@@ -13,13 +13,15 @@ from typing import Any
 
 import yaml
 
-from qualify.model import JOBS, KINDS, CoverageEntry, Defect, Finding, TrackingRead, Waiver
+from qualify.model import EVIDENCE_JOB, JOBS, KINDS, CoverageEntry, Defect, Evidence, Finding, TrackingRead, Waiver
 
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*yaml[ \t]+qualify[ \t]*$")
 _ISSUE_IN_PATH = re.compile(r"(?:issue|gh|bug)?[-_ #]?(\d+)$", re.IGNORECASE)
 
 _TOP_KEYS = {"issue", "title", "area", "partner", "scenario", "coverage", "exception"}
-_ENTRY_KEYS = {"test", "file", "kind", "jobs"}
+_ENTRY_KEYS = {"test", "file", "kind", "jobs", "evidence"}
+_EVIDENCE_KEYS = {"property", "matches", "output"}
+MAX_PATTERN_CHARS = 500
 _WAIVER_KEYS = {"reason", "approved-by", "expires"}
 
 
@@ -181,6 +183,92 @@ def _unknown_keys(mapping: dict, allowed: set[str], where: str) -> None:
         )
 
 
+def nested_repeat(pattern: str) -> bool:
+    """Whether a regex nests an unbounded repetition in another one, e.g. `(a+)+` or `(\\w+\\s?)*`.
+
+    Such patterns can backtrack exponentially; the searched text is bounded (junit.py), but 64 KiB
+    is plenty for that. Possessive quantifiers and atomic groups do not backtrack and are allowed.
+    """
+    try:
+        from re import _constants as sre  # private, but stable since 3.11; without it: no check
+        from re import _parser
+    except ImportError:  # pragma: no cover
+        return False
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, av in items:
+            if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+                unbounded = av[1] == sre.MAXREPEAT
+                if (unbounded and inside) or walk(av[2], inside or unbounded):
+                    return True
+            elif op is sre.SUBPATTERN:
+                if walk(av[3], inside):
+                    return True
+            elif op is sre.BRANCH:
+                if any(walk(b, inside) for b in av[1]):
+                    return True
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                if walk(av[1], inside):
+                    return True
+            elif op is sre.GROUPREF_EXISTS:
+                if any(b is not None and walk(b, inside) for b in av[1:]):
+                    return True
+        return False
+
+    try:
+        return walk(_parser.parse(pattern), False)
+    except Exception:  # noqa: BLE001 - compile() already accepted it; a parser quirk must not block
+        return False
+
+
+def _pattern(mapping: dict, key: str, where: str) -> str:
+    value = mapping.get(key)
+    line = _line(mapping, key)
+    if not isinstance(value, str) or not value:
+        raise _Invalid(f"`{key}` in {where} must be a non-empty regular expression, got {value!r}", line)
+    if len(value) > MAX_PATTERN_CHARS:
+        raise _Invalid(f"`{key}` in {where} is longer than {MAX_PATTERN_CHARS} characters", line)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise _Invalid(
+            f"`{key}` in {where} is not a valid regular expression: {exc.msg} (at position {exc.pos}); "
+            "quote it with single quotes in YAML",
+            line,
+        ) from None
+    if nested_repeat(value):
+        raise _Invalid(
+            f"`{key}` in {where} nests a repetition in another one (like `(a+)+`), which can take exponential "
+            "time; simplify it, or make the inner one possessive (`a++`) or atomic (`(?>a+)`)",
+            line,
+        )
+    return value
+
+
+def _evidence(value: Any, where: str, line: int) -> tuple[Evidence, ...]:
+    if not isinstance(value, list) or not value:
+        raise _Invalid(
+            f"`evidence` in {where} must be a non-empty list of "
+            "{property: NAME, matches: REGEX} or {output: REGEX} items",
+            line,
+        )
+    out = []
+    for i, item in enumerate(value):
+        at = f"evidence item {i + 1} of {where}"
+        if not isinstance(item, dict):
+            raise _Invalid(f"{at} must be a mapping such as {{property: NAME, matches: REGEX}}", line)
+        _unknown_keys(item, _EVIDENCE_KEYS, at)
+        if "output" in item:
+            if len(item) > 1:
+                raise _Invalid(f"{at}: `output` stands alone; put a property check in its own item", _line(item))
+            out.append(Evidence(property=None, pattern=_pattern(item, "output", at), line=_line(item, fallback=line)))
+            continue
+        name = _text(item, "property", required=True)
+        pattern = _pattern(item, "matches", at) if "matches" in item else None
+        out.append(Evidence(property=name, pattern=pattern, line=_line(item, fallback=line)))
+    return tuple(out)
+
+
 def _entry(item: Any, index: int, fallback_line: int) -> CoverageEntry:
     if not isinstance(item, dict):
         raise _Invalid(f"coverage item {index + 1} must be a mapping with a `test` key", fallback_line)
@@ -195,8 +283,22 @@ def _entry(item: Any, index: int, fallback_line: int) -> CoverageEntry:
         raise _Invalid(
             f"`jobs` must be a non-empty subset of [mock, real], got {item.get('jobs')!r}", _line(item, "jobs")
         )
+    evidence: tuple[Evidence, ...] = ()
+    if "evidence" in item:
+        evidence = _evidence(item["evidence"], f"coverage item {index + 1}", _line(item, "evidence"))
+        if EVIDENCE_JOB not in jobs:
+            raise _Invalid(
+                f"`evidence` is checked in the {EVIDENCE_JOB} job, but coverage item {index + 1} has "
+                f"jobs: [{', '.join(jobs)}]; add {EVIDENCE_JOB} to jobs or drop `evidence`",
+                _line(item, "evidence"),
+            )
     return CoverageEntry(
-        test=test or "", file=file, kind=kind, jobs=tuple(dict.fromkeys(jobs)), line=_line(item, fallback=fallback_line)
+        test=test or "",
+        file=file,
+        kind=kind,
+        jobs=tuple(dict.fromkeys(jobs)),
+        line=_line(item, fallback=fallback_line),
+        evidence=evidence,
     )
 
 
