@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 
 from qualify.model import Finding
 
 MAX_ANNOTATIONS = 50  # per level; the runner shows at most 10 errors and 10 warnings per step
+
+
+# C0 controls (tab aside), DEL, C1 controls and the Unicode line/paragraph separators: a log line
+# must stay one line, and the runner splits on \r and \n.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+# Shapes of GitHub tokens (classic, fine-grained, app, OAuth, refresh): never echoed, whoever wrote them.
+_TOKEN_SHAPE = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
+REDACTED = "***"
+
+
+def plain(text: str) -> str:
+    """Untrusted text for a plain log line: one line, and inert for the runner's command parsers.
+
+    The runner reads `::cmd::` at the start of a line (after leading spaces) and the legacy `##[cmd]`
+    anywhere in it, so controls become visible escapes, `##[` is split and a leading `::` is broken.
+    """
+    text = _CONTROL.sub(_visible, text)
+    text = text.replace("##[", "## [")
+    stripped = text.lstrip()
+    if stripped.startswith("::"):
+        text = text[: len(text) - len(stripped)] + ": :" + stripped[2:]
+    return text
+
+
+def _visible(m: re.Match[str]) -> str:
+    char = m.group()
+    named = {"\n": "\\n", "\r": "\\r"}.get(char)
+    if named:
+        return named
+    return f"\\x{ord(char):02x}" if ord(char) <= 0xFF else f"\\u{ord(char):04x}"
+
+
+def redact(text: str, secret_values: Iterable[str] = ()) -> str:
+    """`text` with the given secrets and anything shaped like a GitHub token replaced by ***."""
+    for value in secret_values:
+        if value and len(value) >= 4:
+            text = text.replace(value, REDACTED)
+    return _TOKEN_SHAPE.sub(REDACTED, text)
 
 
 def escape_data(value: str) -> str:
