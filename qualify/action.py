@@ -11,7 +11,18 @@ from typing import TextIO
 from qualify.errors import QualifyError
 
 # Docker actions receive inputs as INPUT_<NAME> with the name upper-cased and hyphens kept.
-INPUTS = ("mock-results", "real-results", "tracking", "issues", "real-api-areas", "mode", "json-report", "token")
+INPUTS = (
+    "mock-results",
+    "real-results",
+    "tracking",
+    "issues",
+    "real-api-areas",
+    "mode",
+    "json-report",
+    "max-file-bytes",
+    "max-total-bytes",
+    "token",
+)
 
 
 def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
@@ -20,13 +31,21 @@ def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
 
 def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | None = None) -> int:
     from qualify import workflow
-    from qualify.check import DEFAULT_TRACKING, CheckOptions, env_today, run
-    from qualify.cli import parse_issues, split_globs, split_list
+    from qualify.check import (
+        DEFAULT_MAX_FILE_BYTES,
+        DEFAULT_MAX_TOTAL_BYTES,
+        DEFAULT_TRACKING,
+        CheckOptions,
+        env_today,
+        run,
+    )
+    from qualify.cli import parse_bytes, parse_issues, split_globs, split_list
     from qualify.model import Verdict
 
     out = out or sys.stdout
     err = err or sys.stderr
     inputs = read_inputs(env)
+    hide = tuple(v for v in (inputs["token"], env.get("GITHUB_TOKEN", "")) if v)
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
     report_path = inputs["json-report"] or "qualify-report.json"
     output_file = env.get("GITHUB_OUTPUT")
@@ -48,12 +67,16 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
     try:
         mode = inputs["mode"] or "enforce"
         if mode not in ("enforce", "report"):
-            raise QualifyError(f"input mode must be enforce or report, got {mode!r}")
+            raise QualifyError(f"input mode must be enforce or report, got {mode!r}", code="usage")
         mock = split_globs([inputs["mock-results"]])
         real = split_globs([inputs["real-results"]])
         missing = [n for n, v in (("mock-results", mock), ("real-results", real)) if not v]
         if missing:
-            raise QualifyError(f"input {' and '.join(missing)} is required (glob of the job's JUnit XML files)")
+            raise QualifyError(
+                f"input {' and '.join(missing)} is required (glob of the job's JUnit XML files)", code="usage"
+            )
+        max_file = inputs["max-file-bytes"]
+        max_total = inputs["max-total-bytes"]
         opts = CheckOptions(
             mock_results=mock,
             real_results=real,
@@ -66,10 +89,14 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
             workspace=workspace,
             today=env_today(),
             annotations=True,
+            max_file_bytes=parse_bytes(max_file, "input max-file-bytes") if max_file else DEFAULT_MAX_FILE_BYTES,
+            max_total_bytes=parse_bytes(max_total, "input max-total-bytes") if max_total else DEFAULT_MAX_TOTAL_BYTES,
+            secrets=hide,
         )
     except QualifyError as exc:
-        out.write(workflow.command("error", f"qualify: {exc}", title="qualify") + "\n")
-        err.write(f"qualify: error: {exc}\n")
+        message = workflow.redact(f"qualify: {exc}", hide)
+        out.write(workflow.command("error", message, title="qualify") + "\n")
+        err.write(workflow.error_line(str(exc), hide))
         set_outputs(False, 1)
         return 2
     return run(opts, out, err, on_done=on_done)

@@ -200,7 +200,7 @@ def write_outputs(
                 out.write(workflow.redact(line, hide) + "\n")
     elif opts.annotations:
         message = workflow.redact(f"qualify could not evaluate: {error}", hide)
-        out.write(workflow.command("error", message, title=f"qualify {error_code}") + "\n")
+        out.write(workflow.command("error", message, title="qualify") + "\n")
 
 
 def exit_code(verdict: Verdict, mode: str) -> int:
@@ -223,30 +223,18 @@ def run(
     except Exception as exc:  # noqa: BLE001 - fail closed: a bug must not end without a verdict or report
         if os.environ.get("QUALIFY_DEBUG") == "1":
             traceback.print_exc(file=err)
-        error, code = internal_error(exc), "internal-error"
+        error, code = workflow.internal_error(exc), "internal-error"
     try:
         write_outputs(opts, verdict, error, out, code)
     except QualifyError as exc:
-        err.write(error_line(str(exc), opts.secrets))
+        err.write(workflow.error_line(str(exc), opts.secrets))
         return 2
     if on_done is not None:
         on_done(verdict, error)
     if verdict is None:
-        err.write(error_line(error or "", opts.secrets))
+        err.write(workflow.error_line(error or "", opts.secrets))
         return 2
     return exit_code(verdict, opts.mode)
-
-
-def internal_error(exc: BaseException) -> str:
-    """One line for an unexpected exception: its type and a bounded, single-line message."""
-    detail = " ".join(str(exc).split())[:300]
-    reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-    return f"internal error: {reason} (set QUALIFY_DEBUG=1 for a traceback)"
-
-
-def error_line(message: str, secret_values: tuple[str, ...] = ()) -> str:
-    """The one stderr line for a check that could not be evaluated: redacted, inert for the runner."""
-    return f"qualify: error: {workflow.plain(workflow.redact(message, secret_values))}\n"
 
 
 def env_today() -> dt.date:

@@ -140,9 +140,7 @@ def _split(pattern: str, root: Path) -> tuple[Path, list[str]]:
     return start, segments
 
 
-def expand(
-    patterns: list[str], workspace: Path, *, what: str, allow_outside: bool = False
-) -> list[tuple[Path, str]]:
+def expand(patterns: list[str], workspace: Path, *, what: str, allow_outside: bool = False) -> list[tuple[Path, str]]:
     """Files matching any pattern, as (real path, path to show relative to the workspace), sorted."""
     return [(f.real, f.display) for f in find(patterns, workspace, what=what, allow_outside=allow_outside)]
 

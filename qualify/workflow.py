@@ -109,3 +109,15 @@ def output_lines(name: str, value: str) -> str:
         delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
         if delimiter not in value:
             return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line for an unexpected exception: its type and a bounded, single-line message."""
+    detail = " ".join(str(exc).split())[:300]
+    reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return f"internal error: {reason} (set QUALIFY_DEBUG=1 for a traceback)"
+
+
+def error_line(message: str, secret_values: Iterable[str] = ()) -> str:
+    """The one stderr line for a check that could not be evaluated: redacted, inert for the runner."""
+    return f"qualify: error: {plain(redact(message, secret_values))}\n"
