@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         CheckOptions,
         env_today,
         run,
+        write_outputs,
     )
     from qualify.cli import parse_bytes, parse_issues, split_globs, split_list
     from qualify.model import Verdict
@@ -98,5 +100,17 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         out.write(workflow.command("error", message, title="qualify") + "\n")
         err.write(workflow.error_line(str(exc), hide))
         set_outputs(False, 1)
+        try:  # the report and summary say "could not evaluate" too, never a stale verdict
+            fallback = CheckOptions(
+                mock_results=[],
+                real_results=[],
+                json_report=report_path,
+                summary=env.get("GITHUB_STEP_SUMMARY") or None,
+                workspace=workspace,
+                secrets=hide,
+            )
+            write_outputs(fallback, None, str(exc), io.StringIO(), exc.code)
+        except QualifyError as write_exc:
+            err.write(workflow.error_line(str(write_exc), hide))
         return 2
     return run(opts, out, err, on_done=on_done)

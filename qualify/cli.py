@@ -9,11 +9,14 @@ import re
 import sys
 import traceback
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qualify import __version__
 from qualify.errors import QualifyError
 from qualify.workflow import error_line, internal_error
+
+if TYPE_CHECKING:
+    from qualify.check import CheckOptions
 
 EXIT_ERROR = 2
 
@@ -135,13 +138,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qualify.check import CheckOptions, run, write_outputs
+
+    try:
+        opts = _options(args)
+    except QualifyError as exc:
+        # Still write the reports asked for: a stale report from an earlier run must not say "qualified".
+        fallback = CheckOptions(
+            mock_results=[],
+            real_results=[],
+            json_report=args.json_report,
+            summary=args.summary,
+            workspace=Path(args.workspace) if args.workspace else Path.cwd(),
+            secrets=_secrets(args.token),
+        )
+        write_outputs(fallback, None, str(exc), out, exc.code)
+        raise
+    return run(opts, out, err)
+
+
+def _options(args: argparse.Namespace) -> CheckOptions:
     from qualify.check import (
         DEFAULT_MAX_FILE_BYTES,
         DEFAULT_MAX_TOTAL_BYTES,
         DEFAULT_TRACKING,
         CheckOptions,
         env_today,
-        run,
     )
 
     mock, real = split_globs(args.mock_results), split_globs(args.real_results)
@@ -151,7 +173,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job", code="usage"
         )
     areas = tuple(a.lower() for a in split_list(args.real_api_areas)) or ("backend", "proxy")
-    opts = CheckOptions(
+    return CheckOptions(
         mock_results=mock,
         real_results=real,
         tracking=split_globs(args.tracking) or [DEFAULT_TRACKING],
@@ -172,7 +194,6 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else DEFAULT_MAX_TOTAL_BYTES,
         secrets=_secrets(args.token),
     )
-    return run(opts, out, err)
 
 
 def _secrets(token: str | None) -> tuple[str, ...]:

@@ -64,7 +64,12 @@ class _Walk:
         if real is None or not real.is_dir():
             return None
         if not self.allow_outside and not _inside(real, self.root):
-            return None  # a directory link that leaves the workspace is not entered
+            # Skipping it silently could hide a failing run; refusing is the fail-closed choice.
+            raise QualifyError(
+                f"{self.what} glob {self.pattern!r} meets {_shown(path, self.root)}, a link to {real} outside the "
+                f"workspace {self.root}; pass --allow-outside-workspace (input allow-outside-workspace) if intended",
+                code="outside-workspace",
+            )
         state = (real, tuple(segments))
         if state in self.seen:
             return None  # already walked with this rest of the pattern: symlink loop or two links

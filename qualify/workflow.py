@@ -50,7 +50,9 @@ def redact(text: str, secret_values: Iterable[str] = ()) -> str:
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # `##[` is split too: the runner parses `::` commands first, but a legacy `##[cmd]` must never
+    # depend on that order to stay text.
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace("##[", "## [")
 
 
 def escape_property(value: str) -> str:
