@@ -17,8 +17,8 @@ from pathlib import Path
 from qualify.errors import QualifyError
 
 _MAGIC = re.compile(r"[*?[]")
-# Directories visited per pattern: a workspace is large, but not this large; beyond it, say so.
-MAX_DIRS = 100_000
+# Directory visits per pattern: monorepos with node_modules are large, but not this large; beyond, say so.
+MAX_DIRS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +58,23 @@ class _Walk:
     seen: set[tuple[Path, tuple[str, ...]]]
     out: list[Path]
 
-    def dir_ok(self, path: Path, segments: list[str]) -> Path | None:
-        """The real directory to enter with `segments` still to match, or None to skip it."""
-        real = _real(path)
-        if real is None or not real.is_dir():
-            return None
-        if not self.allow_outside and not _inside(real, self.root):
-            # Skipping it silently could hide a failing run; refusing is the fail-closed choice.
-            raise QualifyError(
-                f"{self.what} glob {self.pattern!r} meets {_shown(path, self.root)}, a link to {real} outside the "
-                f"workspace {self.root}; pass --allow-outside-workspace (input allow-outside-workspace) if intended",
-                code="outside-workspace",
-            )
+    def dir_ok(self, path: Path, segments: list[str], real: Path | None = None) -> Path | None:
+        """The real directory to enter with `segments` still to match, or None to skip it.
+
+        `real` is given for a plain (non-link) child of a directory already checked: no syscall needed.
+        """
+        if real is None:
+            real = _real(path)
+            if real is None or not real.is_dir():
+                return None
+            if not self.allow_outside and not _inside(real, self.root):
+                # Skipping it silently could hide a failing run; refusing is the fail-closed choice.
+                raise QualifyError(
+                    f"{self.what} glob {self.pattern!r} meets {_shown(path, self.root)}, a link to {real} outside "
+                    f"the workspace {self.root}; pass --allow-outside-workspace (input allow-outside-workspace) "
+                    "if intended",
+                    code="outside-workspace",
+                )
         state = (real, tuple(segments))
         if state in self.seen:
             return None  # already walked with this rest of the pattern: symlink loop or two links
@@ -81,32 +86,46 @@ class _Walk:
         self.seen.add(state)
         return real
 
-    def entries(self, path: Path) -> list[os.DirEntry[str]]:
+    @staticmethod
+    def entries(path: Path) -> list[os.DirEntry[str]]:
         try:
             with os.scandir(path) as it:
                 return sorted(it, key=lambda e: e.name)
         except OSError:
             return []
 
-    def match(self, path: Path, segments: list[str]) -> None:
+    def child_dir(self, path: Path, real: Path, entry: os.DirEntry[str], segments: list[str]) -> Path | None:
+        """Real path of a subdirectory to enter with `segments`, or None (not a directory, or seen)."""
+        try:
+            if not entry.is_dir():  # follows links; False for dangling links and loops
+                return None
+            link = entry.is_symlink()
+        except OSError:
+            return None
+        if link:
+            return self.dir_ok(path / entry.name, segments)
+        return self.dir_ok(path / entry.name, segments, real / entry.name)
+
+    def match(self, path: Path, real: Path, segments: list[str]) -> None:
         if not segments:
             self.out.append(path)
             return
         head, rest = segments[0], segments[1:]
         if head == "**":
-            self.match(path, rest)  # zero directories
+            self.match(path, real, rest)  # zero directories
             for entry in self.entries(path):
                 if entry.name.startswith("."):
                     continue
-                child = path / entry.name
-                if self._is_dir(child) and self.dir_ok(child, segments) is not None:
-                    self.match(child, segments)
+                child_real = self.child_dir(path, real, entry, segments)
+                if child_real is not None:
+                    self.match(path / entry.name, child_real, segments)
             return
         if not _MAGIC.search(head):
             child = path / head
             if rest:
-                if self._is_dir(child):
-                    self.match(child, rest)
+                child_real = self.dir_ok(child, rest)
+                if child_real is not None:
+                    self.match(child, child_real, rest)
             elif os.path.lexists(child):
                 self.out.append(child)
             return
@@ -116,19 +135,12 @@ class _Walk:
                 continue
             if not regex.match(entry.name):
                 continue
-            child = path / entry.name
             if rest:
-                if self._is_dir(child) and (not entry.is_symlink() or self.dir_ok(child, rest) is not None):
-                    self.match(child, rest)
+                child_real = self.child_dir(path, real, entry, rest)
+                if child_real is not None:
+                    self.match(path / entry.name, child_real, rest)
             else:
-                self.out.append(child)
-
-    @staticmethod
-    def _is_dir(path: Path) -> bool:
-        try:
-            return path.is_dir()
-        except (OSError, RuntimeError):
-            return False
+                self.out.append(path / entry.name)
 
 
 def _split(pattern: str, root: Path) -> tuple[Path, list[str]]:
@@ -178,9 +190,10 @@ def find(patterns: list[str], workspace: Path, *, what: str, allow_outside: bool
                 f"workspace {root}; pass --allow-outside-workspace (input allow-outside-workspace) if intended",
                 code="outside-workspace",
             )
-        if walk.dir_ok(start, segments) is None:
+        start_real = walk.dir_ok(start, segments)
+        if start_real is None:
             continue
-        walk.match(start, segments)
+        walk.match(start, start_real, segments)
         for p in sorted(walk.out):
             real = _real(p)
             if real is None:
