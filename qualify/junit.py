@@ -135,7 +135,7 @@ def read_testcases(
                 _release(elem)
     except etree.XMLSyntaxError as exc:
         # iterparse may report a later symptom ("no element found"); the log, cleared above, has the cause.
-        first = next(iter(exc.error_log), None)
+        first = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
         msg, line = (first.message, first.line) if first is not None else (exc.msg, exc.lineno)
         raise QualifyError(f"malformed XML: {msg}", display, line or None) from None
     except OSError as exc:
