@@ -100,6 +100,12 @@ def collect(opts: CheckOptions) -> Verdict:
             )
         for f in files:
             total = check_size(f.display, f.size, total, opts)
+            if _undecodable(str(f.real)):
+                raise QualifyError(
+                    "the file's path is not valid UTF-8, so it cannot be parsed or reported; rename the results file",
+                    f.display,
+                    code="results-unreadable",
+                )
             for case in _read_results(str(f.real), f.display, job, counts[job], matcher.wants):
                 matcher.add(case)
     return evaluate(reads, defects, selection, matcher.book, counts, config)
@@ -129,6 +135,14 @@ def check_size(display: str, size: int, total: int, opts: CheckOptions) -> int:
             code="results-too-large",
         )
     return total
+
+
+def _undecodable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
 
 
 # libxml2's own limits (kept: no huge_tree) speak of parser options users cannot set; say what they mean.
@@ -167,7 +181,7 @@ def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> No
         target = workspace / target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a" if append else "w", encoding="utf-8") as fh:
+        with target.open("a" if append else "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(text)
     except OSError as exc:
         raise QualifyError(f"cannot write {path}: {exc.strerror or exc}", code="output-failed") from None

@@ -217,4 +217,6 @@ def find(patterns: list[str], workspace: Path, *, what: str, allow_outside: bool
 def _shown(path: Path, root: Path) -> str:
     absolute = Path(os.path.normpath(path.absolute()))
     shown = os.path.relpath(absolute, root) if _inside(absolute, root) else str(absolute)
+    # A name that is not UTF-8 arrives with surrogate escapes, which no report can encode: show the bytes.
+    shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return shown.replace(os.sep, "/")

@@ -12,8 +12,9 @@ MAX_ANNOTATIONS = 50  # per level; the runner shows at most 10 errors and 10 war
 
 
 # C0 controls (tab aside), DEL, C1 controls and the Unicode line/paragraph separators: a log line
-# must stay one line, and the runner splits on \r and \n.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+# must stay one line, and the runner splits on \r and \n. Lone surrogates (undecodable file names)
+# cannot be written at all.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # Shapes of GitHub tokens (classic, fine-grained, app, OAuth, refresh): never echoed, whoever wrote them.
 _TOKEN_SHAPE = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
 REDACTED = "***"

@@ -42,6 +42,7 @@ from qualify.summary import md  # noqa: E402
 from qualify.tracking import parse_tracking  # noqa: E402
 from qualify.workflow import command, plain  # noqa: E402
 
+WEIGHTS = {"junit": 4, "tracking": 4, "escapers": 4, "files": 1}
 KEEP_CRASHES = 20  # inputs saved per target; the count goes on
 POOL_MAX = 300  # inputs that parsed become seeds too, so mutations reach deeper
 _CELL = re.compile(r"(?:\\.|[^|\\])*\|")
@@ -106,8 +107,9 @@ def target_files(data: bytes, work: Path) -> None:
         d = rnd.choice(dirs) / f"d{i}"
         d.mkdir()
         dirs.append(d)
+    odd = ["", "\n::error::x", "##[warning]", os.fsdecode(b"\xff\xfe"), " ", "%0A", "\u2028"]
     for i in range(rnd.randint(0, 8)):
-        (rnd.choice(dirs) / f"f{i}.xml").write_text("<testsuites/>")
+        (rnd.choice(dirs) / f"f{i}{rnd.choice(odd)}.xml").write_text("<testsuites/>")
     allow_outside = rnd.random() < 0.2
     for i in range(rnd.randint(0, 6)):
         at = rnd.choice(dirs) / f"l{i}{rnd.choice(['', '.xml'])}"
@@ -125,6 +127,9 @@ def target_files(data: bytes, work: Path) -> None:
     for f in found:
         if not allow_outside and not f.real.is_relative_to(root):
             raise AssertionError(f"escaped the workspace: {f}")
+        f.display.encode("utf-8")  # every shown name can be written to a report
+        if "\n" in plain(f.display):
+            raise AssertionError(f"display name spans lines: {f.display!r}")
 
 
 TARGETS = {
@@ -161,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="qualify-fuzz-") as tmp:
         work = Path(tmp)
         i = 0
+        # The file-tree target builds folders on disk: give it a smaller share of the turns.
+        schedule = [n for n in names for _ in range(WEIGHTS.get(n, 1))]
         while time.monotonic() - start < args.duration:
-            name = names[i % len(names)]
+            name = schedule[i % len(schedule)]
             i += 1
             fn = TARGETS[name][0]
             pool = pools[name]

@@ -221,6 +221,16 @@ def _injected_file_name(ws: Path, tmp: Path) -> None:
     _put(ws, "real/x\n::error::qualified\n::add-mask::QUALIFIED.xml", "<testsuites><unclosed>")
 
 
+def _add_bytes_name(ws: Path, tmp: Path) -> None:
+    (ws / "real" / os.fsdecode(b"\xff\xfe.xml")).write_bytes(b"<testsuites/>")
+
+
+def _tracking_bytes_name(ws: Path, tmp: Path) -> None:
+    folder = ws / "docs" / "issues" / os.fsdecode(b"ISSUE-9\xfe")
+    folder.mkdir()
+    (folder / "TRACKING.md").write_bytes(b"# no block")
+
+
 def _token_in_glob(ws: Path, tmp: Path) -> Layout:
     return Layout(real=[f"missing/{TOKEN}/{TOKEN_SHAPED}/*.xml"])
 
@@ -291,6 +301,8 @@ CASES = [
     Case("name-injects-error-command", _add("real/inj.xml", _suite('<testcase name="x&#10;::error::qualified"/>')), 0, None, "QUALIFIED"),
     Case("name-injects-add-mask", _swap_playwright(lambda t: t.replace(SCENARIO, SCENARIO + "&#10;::add-mask::QUALIFIED&#13;##[error]x")), 1, "partner-scenario-not-covered", "test-not-found"),
     Case("file-name-injects-commands", _injected_file_name, 2, "results-malformed", "x\\n::error::qualified\\n::add-mask::QUALIFIED.xml", subprocess=True),
+    Case("file-name-not-utf8", _add_bytes_name, 2, "results-unreadable", "real/\\xff\\xfe.xml: the file's path is not valid UTF-8"),
+    Case("tracking-path-not-utf8", _tracking_bytes_name, 0, None, "docs/issues/ISSUE-9\\xfe/TRACKING.md has no qualify block"),
     Case("file-name-legacy-command", _add("real/##[error]boom.xml", "<testsuites>"), 2, "results-malformed", "## [error]boom.xml"),
     Case("pipe-and-script-in-title", _evil_title_passes, 0, None, "#900"),
     # file layouts
