@@ -44,7 +44,7 @@ def parse_issues(values: list[str] | None) -> tuple[int, ...]:
     return tuple(dict.fromkeys(issues))
 
 
-_BYTES = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+_BYTES = re.compile(r"^\s*(\d{1,15})\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 _UNIT = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
@@ -52,7 +52,8 @@ def parse_bytes(value: str, name: str) -> int:
     """A positive byte count: `104857600`, `100M`, `100MiB`, `2G` (binary units)."""
     m = _BYTES.match(value or "")
     if not m or int(m.group(1)) <= 0:
-        raise QualifyError(f"{name}: {value!r} is not a positive byte count (e.g. 104857600, 100M, 2G)", code="usage")
+        shown = value if len(value or "") <= 40 else value[:39] + "…"
+        raise QualifyError(f"{name}: {shown!r} is not a positive byte count (e.g. 104857600, 100M, 2G)", code="usage")
     unit = (m.group(2) or "").lower()[:1]
     return int(m.group(1)) * _UNIT[unit]
 
