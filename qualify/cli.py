@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qualify import __version__
 from qualify.errors import QualifyError
+from qualify.workflow import error_line, internal_error
+
+if TYPE_CHECKING:
+    from qualify.check import CheckOptions
 
 EXIT_ERROR = 2
 
@@ -34,9 +39,23 @@ def parse_issues(values: list[str] | None) -> tuple[int, ...]:
     for item in split_list(values):
         text = item.lstrip("#")
         if not text.isdigit() or int(text) <= 0:
-            raise QualifyError(f"--issues: {item!r} is not an issue number (expected e.g. 462,470)")
+            raise QualifyError(f"--issues: {item!r} is not an issue number (expected e.g. 462,470)", code="usage")
         issues.append(int(text))
     return tuple(dict.fromkeys(issues))
+
+
+_BYTES = re.compile(r"^\s*(\d{1,15})\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_bytes(value: str, name: str) -> int:
+    """A positive byte count: `104857600`, `100M`, `100MiB`, `2G` (binary units)."""
+    m = _BYTES.match(value or "")
+    if not m or int(m.group(1)) <= 0:
+        shown = value if len(value or "") <= 40 else value[:39] + "…"
+        raise QualifyError(f"{name}: {shown!r} is not a positive byte count (e.g. 104857600, 100M, 2G)", code="usage")
+    unit = (m.group(2) or "").lower()[:1]
+    return int(m.group(1)) * _UNIT[unit]
 
 
 def _date(value: str) -> dt.date:
@@ -100,6 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-outside-workspace",
         action="store_true",
         help="allow result and TRACKING.md files outside the workspace",
+    )
+    check.add_argument(
+        "--max-file-bytes",
+        metavar="N",
+        help="refuse a results file larger than N bytes before parsing it (default 100M; K, M, G accepted)",
+    )
+    check.add_argument(
+        "--max-total-bytes",
+        metavar="N",
+        help="refuse results whose files together exceed N bytes (default 500M)",
     )
     annot = check.add_mutually_exclusive_group()
     annot.add_argument(
@@ -183,7 +212,33 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.check import DEFAULT_TRACKING, CheckOptions, env_today, run
+    from qualify.check import CheckOptions, run, write_outputs
+
+    try:
+        opts = _options(args)
+    except QualifyError as exc:
+        # Still write the reports asked for: a stale report from an earlier run must not say "qualified".
+        fallback = CheckOptions(
+            mock_results=[],
+            real_results=[],
+            json_report=args.json_report,
+            summary=args.summary,
+            workspace=Path(args.workspace) if args.workspace else Path.cwd(),
+            secrets=_secrets(args.token),
+        )
+        write_outputs(fallback, None, str(exc), out, exc.code)
+        raise
+    return run(opts, out, err)
+
+
+def _options(args: argparse.Namespace) -> CheckOptions:
+    from qualify.check import (
+        DEFAULT_MAX_FILE_BYTES,
+        DEFAULT_MAX_TOTAL_BYTES,
+        DEFAULT_TRACKING,
+        CheckOptions,
+        env_today,
+    )
     from qualify.github_io import GitHubOptions, env_github, validate_sources
     from qualify.labels import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
 
@@ -219,12 +274,13 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if missing:
         raise QualifyError(
             f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job "
-            "(or --mock-results-artifact / --real-results-artifact)"
+            "(or --mock-results-artifact / --real-results-artifact)",
+            code="usage",
         )
     validate_sources(github, flag_style=True)
     areas = tuple(a.lower() for a in split_list(args.real_api_areas)) or ("backend", "proxy")
     issues, github.issue_queries = parse_issue_selection(args.issues)
-    opts = CheckOptions(
+    return CheckOptions(
         mock_results=mock,
         real_results=real,
         tracking=split_globs(args.tracking) or [DEFAULT_TRACKING],
@@ -238,8 +294,18 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         annotations=args.annotations if args.annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true",
         allow_outside_workspace=args.allow_outside_workspace,
         github=github,
+        max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes")
+        if args.max_file_bytes
+        else DEFAULT_MAX_FILE_BYTES,
+        max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes")
+        if args.max_total_bytes
+        else DEFAULT_MAX_TOTAL_BYTES,
+        secrets=_secrets(args.token),
     )
-    return run(opts, out, err)
+
+
+def _secrets(token: str | None) -> tuple[str, ...]:
+    return tuple(t for t in (token, os.environ.get("GITHUB_TOKEN"), os.environ.get("INPUT_TOKEN")) if t)
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
@@ -266,12 +332,12 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
         parser.print_help(out)
         return EXIT_ERROR
     except QualifyError as exc:
-        err.write(f"qualify: error: {exc}\n")
+        err.write(error_line(str(exc), _secrets(getattr(args, "token", None))))
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("QUALIFY_DEBUG") == "1":
             traceback.print_exc(file=err)
-        err.write(f"qualify: internal error: {type(exc).__name__}: {exc} (set QUALIFY_DEBUG=1 for a traceback)\n")
+        err.write(error_line(internal_error(exc), _secrets(getattr(args, "token", None))))
         return EXIT_ERROR
 
 

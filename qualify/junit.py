@@ -122,6 +122,7 @@ def read_testcases(
     """
     suites: list[tuple[str, str | None]] = []
     root_seen = False
+    etree.clear_error_log()
     try:
         for event, elem in _parser_events(path):
             tag = elem.tag
@@ -169,8 +170,10 @@ def read_testcases(
                 suites.pop()
                 _release(elem)
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        raise QualifyError(f"malformed XML: {exc.msg}", display, line) from None
+        # iterparse may report a later symptom ("no element found"); the log, cleared above, has the cause.
+        first = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
+        msg, line = (first.message, first.line) if first is not None else (exc.msg, exc.lineno)
+        raise QualifyError(f"malformed XML: {msg}", display, line or None) from None
     except OSError as exc:
         raise QualifyError(f"cannot read results file: {exc.strerror or exc}", display) from None
     if not root_seen:

@@ -24,6 +24,12 @@ _EVIDENCE_KEYS = {"property", "matches", "output"}
 MAX_PATTERN_CHARS = 500
 _WAIVER_KEYS = {"reason", "approved-by", "expires"}
 
+# A qualify block is a few dozen lines. Bound it so YAML cannot be made to cost what it could:
+# aliases (`*a`) share one node, but anything that walks or prints the data walks every copy, and
+# nine nested lists of nine aliases are 9^9 leaves. Counted on the composed graph, before any value is built.
+MAX_YAML_CHARS = 100_000
+MAX_YAML_NODES = 10_000
+
 
 class _Invalid(Exception):
     def __init__(self, message: str, line: int | None) -> None:
@@ -108,18 +114,59 @@ def _fenced_block(lines: list[str]) -> _Block | None:
     return None
 
 
+def _expanded_size(root: yaml.Node, line_offset: int) -> int:
+    """Nodes the document holds once every alias is expanded; raises _Invalid past MAX_YAML_NODES."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _Invalid("YAML alias refers to itself (recursive structure)", node.start_mark.line + 1 + line_offset)
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        active.discard(key)
+        if total > MAX_YAML_NODES:
+            raise _Invalid(
+                f"YAML expands to more than {MAX_YAML_NODES} values (alias bomb?); a qualify block needs far fewer",
+                node.start_mark.line + 1 + line_offset,
+            )
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
 def _load_yaml(block: _Block) -> Any:
-    loader = _Loader(block.text)
-    loader.line_offset = block.first_line - 1
+    if len(block.text) > MAX_YAML_CHARS:
+        raise _Invalid(
+            f"the YAML block is {len(block.text)} characters, over the limit of {MAX_YAML_CHARS}", block.first_line
+        )
+    loader: _Loader | None = None
     try:
-        return loader.get_single_data()
+        loader = _Loader(block.text)
+        loader.line_offset = block.first_line - 1
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, loader.line_offset)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + block.first_line if mark is not None else block.first_line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _Invalid(f"YAML error: {problem}", line) from None
+    except RecursionError:
+        raise _Invalid("YAML nested too deeply; a qualify block needs a few levels", block.first_line) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _find_block(text: str) -> tuple[dict | None, _Block | None]:
@@ -349,6 +396,11 @@ def _defect(data: Any, path: str, block_line: int) -> Defect:
     )
 
 
+def _clip(message: str, limit: int = 500) -> str:
+    """Messages quote the offending value; keep a hostile one from flooding the log."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
 def parse_tracking(text: str, path: str) -> TrackingRead:
     """Read one TRACKING.md. `path` is how reports name the file (relative to the workspace)."""
     hint = issue_from_path(path)
@@ -363,7 +415,7 @@ def parse_tracking(text: str, path: str) -> TrackingRead:
             path=path,
             invalid=Finding(
                 code="tracking-invalid",
-                message=f"invalid qualify block: {exc.message}",
+                message=f"invalid qualify block: {_clip(exc.message)}",
                 issue=issue,
                 file=path,
                 line=exc.line,
