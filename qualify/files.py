@@ -20,6 +20,11 @@ _MAGIC = re.compile(r"[*?[]")
 # Directory visits per pattern: monorepos with node_modules are large, but not this large; beyond, say so.
 MAX_DIRS = 1_000_000
 
+# The Action only sees the workspace (and the runner's temp folders): the flag is for local runs.
+_ALLOW_HINT = (
+    "pass --allow-outside-workspace if that is intended (command line; in the Action, keep the files in the workspace)"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -71,8 +76,7 @@ class _Walk:
                 # Skipping it silently could hide a failing run; refusing is the fail-closed choice.
                 raise QualifyError(
                     f"{self.what} glob {self.pattern!r} meets {_shown(path, self.root)}, a link to {real} outside "
-                    f"the workspace {self.root}; pass --allow-outside-workspace (input allow-outside-workspace) "
-                    "if intended",
+                    f"the workspace {self.root}; " + _ALLOW_HINT,
                     code="outside-workspace",
                 )
         state = (real, tuple(segments))
@@ -178,8 +182,7 @@ def find(patterns: list[str], workspace: Path, *, what: str, allow_outside: bool
         start, segments = _split(pattern, root)
         if not allow_outside and not _inside(Path(os.path.normpath(start)), root):
             raise QualifyError(
-                f"{what} glob {pattern!r} points outside the workspace {root}; "
-                "pass --allow-outside-workspace (input allow-outside-workspace) if that is intended",
+                f"{what} glob {pattern!r} points outside the workspace {root}; " + _ALLOW_HINT,
                 code="outside-workspace",
             )
         walk = _Walk(root=root, allow_outside=allow_outside, what=what, pattern=pattern, seen=set(), out=[])
@@ -187,7 +190,7 @@ def find(patterns: list[str], workspace: Path, *, what: str, allow_outside: bool
         if start_real is not None and not allow_outside and not _inside(start_real, root):
             raise QualifyError(
                 f"{what} glob {pattern!r} starts at {_shown(start, root)}, a link to {start_real} outside the "
-                f"workspace {root}; pass --allow-outside-workspace (input allow-outside-workspace) if intended",
+                f"workspace {root}; " + _ALLOW_HINT,
                 code="outside-workspace",
             )
         start_real = walk.dir_ok(start, segments)
@@ -206,8 +209,7 @@ def find(patterns: list[str], workspace: Path, *, what: str, allow_outside: bool
                 continue  # directories, FIFOs, devices: never read
             if not allow_outside and not _inside(real, root):
                 raise QualifyError(
-                    f"{what} file {_shown(p, root)} resolves to {real}, outside the workspace {root}; "
-                    "pass --allow-outside-workspace (input allow-outside-workspace) if that is intended",
+                    f"{what} file {_shown(p, root)} resolves to {real}, outside the workspace {root}; " + _ALLOW_HINT,
                     code="outside-workspace",
                 )
             found.setdefault(real, Found(real=real, display=_shown(p, root), size=st.st_size))
