@@ -269,3 +269,12 @@ def parse_tracking(text: str, path: str) -> TrackingRead:
             ),
             issue_hint=hint,
         )
+
+
+def raw_block(text: str) -> Any:
+    """The `qualify` block as YAML loaded it, for `qualify lint`'s schema check (mappings carry `.line`
+    and `.key_lines`); None when there is none or it cannot be loaded (parse_tracking says why)."""
+    try:
+        return _find_block(text.removeprefix("\ufeff"))[0]
+    except _Invalid:
+        return None

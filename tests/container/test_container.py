@@ -204,3 +204,12 @@ def test_image_adds_little_over_its_base(docker_session: Session) -> None:
     FACTS["base size (MB)"] = round(sizes["base"] / 1e6, 1)
     FACTS["added over base (MB)"] = round(sizes["added"] / 1e6, 1)
     assert sizes["added"] < 40e6, f"the image adds {sizes['added'] / 1e6:.1f} MB over its base (aim: < 40 MB)"
+
+
+def test_lint_finds_its_schema_in_the_image(docker_session: Session) -> None:
+    d = docker_session.daemon
+    probe = d.docker(
+        "run", "--rm", "--network", "none", "--entrypoint", "/opt/venv/bin/python", docker_session.tag, "-c",
+        "from qualify.lint import load_validator, schema_path; load_validator(); print(schema_path())",
+    )  # fmt: skip
+    assert probe.stdout.strip() == "/app/schema/tracking.schema.json", probe.stdout + probe.stderr
