@@ -319,3 +319,18 @@ def test_the_schema_ships_in_the_wheel_and_lint_finds_it_there(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
     )  # fmt: skip
     assert where.stdout.strip() == str(site / "qualify" / "schema" / "tracking.schema.json"), where.stdout + where.stderr
+
+
+def test_pre_commit_hook_runs_the_console_script_on_tracking_files():
+    import re
+    import tomllib
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "qualify-lint" and hook["language"] == "python"
+    command, sub = hook["entry"].split()
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert command in scripts and sub == "lint"
+    files = re.compile(hook["files"])
+    assert files.search("TRACKING.md") and files.search("docs/issues/ISSUE-462/TRACKING.md")
+    assert not files.search("README.md") and not files.search("docs/OLD-TRACKING.md")
