@@ -72,4 +72,6 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         err.write(f"qualify: error: {exc}\n")
         set_outputs(False, 1)
         return 2
-    return run(opts, out, err, on_done=on_done)
+    from qualify.progress import Progress
+
+    return run(opts, out, err, on_done=on_done, progress=Progress.for_stream(err, env))

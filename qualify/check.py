@@ -17,6 +17,7 @@ from qualify.junit import read_testcases
 from qualify.matching import Matcher
 from qualify.model import JOBS, Finding, JobCounts, TrackingRead, Verdict
 from qualify.policy import PolicyConfig, evaluate, select_defects
+from qualify.progress import Reporter, Silent
 from qualify.report_json import build_report, error_report
 from qualify.tracking import issue_from_path, parse_tracking
 
@@ -67,8 +68,9 @@ def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
     )
 
 
-def collect(opts: CheckOptions) -> Verdict:
+def collect(opts: CheckOptions, progress: Reporter | None = None) -> Verdict:
     """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
+    progress = progress or Silent()
     workspace = opts.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory")
@@ -87,9 +89,12 @@ def collect(opts: CheckOptions) -> Verdict:
                 f"--{job}-results {shown} matched no file under {workspace}; "
                 f"check the path and that the {job} job's JUnit files were downloaded or written"
             )
+        progress.job(job, len(files))
         for path, display in files:
             for case in read_testcases(str(path), display, job, counts[job], keep=matcher.wants):
                 matcher.add(case)
+            progress.file_read(job, counts[job])
+    progress.finish()
     return evaluate(reads, defects, selection, matcher.book, counts, config)
 
 
@@ -129,15 +134,22 @@ def exit_code(verdict: Verdict, mode: str) -> int:
 
 
 def run(
-    opts: CheckOptions, out: TextIO, err: TextIO, on_done: Callable[[Verdict | None, str | None], None] | None = None
+    opts: CheckOptions,
+    out: TextIO,
+    err: TextIO,
+    on_done: Callable[[Verdict | None, str | None], None] | None = None,
+    progress: Reporter | None = None,
 ) -> int:
     """Collect, render, and return the exit code (0 qualified, 1 not qualified, 2 could not evaluate)."""
     verdict: Verdict | None = None
     error: str | None = None
     try:
-        verdict = collect(opts)
+        verdict = collect(opts, progress)
     except QualifyError as exc:
         error = str(exc)
+    finally:
+        if progress is not None:
+            progress.close()
     try:
         write_outputs(opts, verdict, error, out)
     except QualifyError as exc:

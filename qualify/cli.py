@@ -131,7 +131,9 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         annotations=args.annotations if args.annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true",
         allow_outside_workspace=args.allow_outside_workspace,
     )
-    return run(opts, out, err)
+    from qualify.progress import Progress
+
+    return run(opts, out, err, progress=Progress.for_stream(err, os.environ))
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
