@@ -9,6 +9,8 @@ from qualify.model import DefectResult, Finding, Match, Status, Verdict
 MAX_CELL = 300
 # GitHub rejects a step summary over 1 MiB; stay well under it and say what was cut.
 MAX_SUMMARY_BYTES = 900 * 1024
+# Past this many table rows (or findings) a report folds the less urgent part into <details>.
+COLLAPSE_ROWS = 15
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"})
 _ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❔"}
 
@@ -62,6 +64,41 @@ def _finding_line(f: Finding) -> str:
     return f"- **{f.code}** {issue}{test}{md(f.message, 500)}{where}{hint}"
 
 
+_DEFECT_HEADER = [
+    "| Defect | Rules | Declared test | Kind | Mock | Real API |",
+    "|---|---|---|---|---|---|",
+]
+
+
+def _details(summary: str, body: list[str]) -> list[str]:
+    """A collapsed section. `summary` is our own text; blank lines let GitHub render the Markdown inside."""
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _defect_tables(defects: tuple[DefectResult, ...] | list[DefectResult]) -> list[str]:
+    rows = {d.defect.issue: _defect_rows(d) for d in defects}
+    if sum(len(r) for r in rows.values()) <= COLLAPSE_ROWS:
+        return [*_DEFECT_HEADER, *(row for d in defects for row in rows[d.defect.issue]), ""]
+    # Long report: what blocks the release stays open; the defects that qualified fold away.
+    failing = [row for d in defects if not d.qualified for row in rows[d.defect.issue]]
+    passing = [row for d in defects if d.qualified for row in rows[d.defect.issue]]
+    lines = [*_DEFECT_HEADER, *failing, ""] if failing else []
+    if passing:
+        count = sum(1 for d in defects if d.qualified)
+        summary = f"✅ {count} qualified defect(s), {len(passing)} declared test(s)"
+        lines += _details(summary, [*_DEFECT_HEADER, *passing])
+    return lines
+
+
+def _finding_section(title: str, findings: list[Finding], *, keep_open: int, noun: str) -> list[str]:
+    lines = [f"### {title}", ""] + [_finding_line(f) for f in findings[:keep_open]] + [""]
+    rest = findings[keep_open:]
+    if rest:
+        more = "more " if keep_open else ""
+        lines += _details(f"{len(rest)} {more}{noun}(s)", [_finding_line(f) for f in rest])
+    return lines
+
+
 def render_summary(verdict: Verdict) -> str:
     problems = verdict.problems
     warnings = verdict.warnings
@@ -73,17 +110,13 @@ def render_summary(verdict: Verdict) -> str:
         head = f"## ❌ Release not qualified — {len(problems)} problem(s)"
     lines = [head, ""]
     if verdict.defects:
-        lines += [
-            "| Defect | Rules | Declared test | Kind | Mock | Real API |",
-            "|---|---|---|---|---|---|",
-        ]
-        for d in verdict.defects:
-            lines += _defect_rows(d)
-        lines.append("")
+        lines += _defect_tables(verdict.defects)
     if problems:
-        lines += ["### What to fix", ""] + [_finding_line(f) for f in problems] + [""]
+        lines += _finding_section("What to fix", list(problems), keep_open=COLLAPSE_ROWS, noun="problem")
     if warnings:
-        lines += ["### Warnings", ""] + [_finding_line(f) for f in warnings] + [""]
+        # Warnings never block: past a few they fold away entirely.
+        keep = len(warnings) if len(warnings) <= COLLAPSE_ROWS else 0
+        lines += _finding_section("Warnings", list(warnings), keep_open=keep, noun="warning")
     counts = verdict.counts
     if counts:
         lines += ["| Job | Files | Testcases | Passed | Failed | Skipped | Flaky |", "|---|---|---|---|---|---|---|"]
@@ -99,8 +132,14 @@ def fit(text: str, limit: int = MAX_SUMMARY_BYTES) -> str:
         return text
     note = "\n\n> ⚠️ Summary truncated to stay under GitHub's 1 MiB limit; the JSON report has everything.\n"
     budget = limit - len(note.encode("utf-8"))
-    cut = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
-    return cut[: cut.rfind("\n")] + note
+    closing = "\n</details>\n"  # our <details> never nest: a cut leaves at most one open
+    cut = text.encode("utf-8")[: budget - len(closing)].decode("utf-8", errors="ignore")
+    cut = cut[: cut.rfind("\n")]
+    # md() escapes "<", so only our own lines can be these tags.
+    lines = cut.split("\n")
+    if lines.count("<details>") > lines.count("</details>"):
+        cut += closing
+    return cut + note
 
 
 def render_error_summary(message: str) -> str:
