@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from qualify.model import DefectResult, Finding, Match, Status, Verdict
 
@@ -12,7 +13,7 @@ MAX_SUMMARY_BYTES = 900 * 1024
 # Past this many table rows (or findings) a report folds the less urgent part into <details>.
 COLLAPSE_ROWS = 15
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"})
-_ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❔"}
+_ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❓"}
 
 
 def md(text: str, limit: int = MAX_CELL) -> str:
@@ -21,6 +22,19 @@ def md(text: str, limit: int = MAX_CELL) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return html.escape(text, quote=False).translate(_MD_SPECIAL)
+
+
+def md_cell(text: str, limit: int = MAX_CELL, every: int = 24) -> str:
+    """md() for a table cell: a long unbroken run (ids, URLs) may wrap at <wbr>, so the status
+    columns to its right stay on screen instead of behind a horizontal scrollbar."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    tokens = []
+    for token in text.split(" "):
+        chunks = [token[i : i + every] for i in range(0, len(token), every)] or [""]
+        tokens.append("<wbr>".join(md(chunk, limit=len(chunk) + 1) for chunk in chunks))
+    return " ".join(tokens)
 
 
 def _cell(m: Match | None) -> str:
@@ -50,10 +64,19 @@ def _defect_rows(d: DefectResult) -> list[str]:
         head = f"{verdict} [#{d.defect.issue}]({md(d.defect.tracking)})" if i == 0 else ""
         rules = ", ".join(d.rules) if i == 0 else ""
         rows.append(
-            f"| {head} | {rules} | {md(er.entry.test)} | {er.entry.kind} | "
+            f"| {head} | {rules} | {md_cell(er.entry.test)} | {er.entry.kind} | "
             f"{_cell(er.matches.get('mock'))} | {_cell(er.matches.get('real'))} |"
         )
     return rows
+
+
+_ESCAPED_CODE = re.compile(r"\\`(.+?)\\`")
+
+
+def _code_spans(escaped: str) -> str:
+    """`word` in a message reads as code, not as literal backticks. Works on md() output, where every
+    backtick is escaped, so the content between a pair is already inert."""
+    return _ESCAPED_CODE.sub(r"<code>\1</code>", escaped)
 
 
 def _finding_line(f: Finding) -> str:
@@ -61,7 +84,7 @@ def _finding_line(f: Finding) -> str:
     issue = f"#{f.issue} " if f.issue is not None else ""
     test = f"“{md(f.test)}”: " if f.test else ""
     hint = f"<br>→ {md(f.hint, 500)}" if f.hint else ""
-    return f"- **{f.code}** {issue}{test}{md(f.message, 500)}{where}{hint}"
+    return f"- **{f.code}** {issue}{test}{_code_spans(md(f.message, 500))}{where}{_code_spans(hint)}"
 
 
 _DEFECT_HEADER = [
@@ -76,6 +99,8 @@ def _details(summary: str, body: list[str]) -> list[str]:
 
 
 def _defect_tables(defects: tuple[DefectResult, ...] | list[DefectResult]) -> list[str]:
+    # By issue number: files come in path order, where ISSUE-10 sorts before ISSUE-2.
+    defects = sorted(defects, key=lambda d: d.defect.issue)
     rows = {d.defect.issue: _defect_rows(d) for d in defects}
     if sum(len(r) for r in rows.values()) <= COLLAPSE_ROWS:
         return [*_DEFECT_HEADER, *(row for d in defects for row in rows[d.defect.issue]), ""]

@@ -43,6 +43,8 @@ def test_a_long_report_keeps_failures_open_and_folds_qualified_defects():
     outside = text.replace(block, "")
     assert outside.count("| ❌ [#") == 2 and "| ✅ [#" not in outside
     assert outside.index("| ❌ [#") < outside.index("### What to fix")
+    issues = [int(n) for n in re.findall(r"\| ✅ \[#(\d+)\]", block)]
+    assert issues == sorted(issues) and issues[:3] == [1, 2, 3]  # numeric, not path order (10 before 2)
     # The table inside <details> needs its own header to render.
     assert block.count("| Defect | Rules | Declared test | Kind | Mock | Real API |") == 1
 
@@ -77,3 +79,21 @@ def test_fit_closes_a_details_block_it_cuts_through():
     assert lines.index("</details>") < lines.index("> ⚠️ Summary truncated to stay under GitHub's 1 MiB limit; the JSON report has everything.")
     cut_before = fit(text, limit=text.index("<details>") - 10)
     assert "<details>" not in cut_before and "</details>" not in cut_before
+
+
+def test_backticked_words_in_messages_render_as_code_and_stay_inert():
+    from qualify.summary import _code_spans, md
+
+    assert _code_spans(md("no test of kind `scenario` passed")) == "no test of kind <code>scenario</code> passed"
+    assert _code_spans(md("`<img src=x>|*` and ` alone")) == r"<code>&lt;img src=x&gt;\|\*</code> and \` alone"
+
+
+def test_long_unbroken_names_may_wrap_in_table_cells_and_stay_escaped():
+    from qualify.summary import md, md_cell
+
+    name = "x" * 30 + "<b>|" + "y" * 30
+    cell = md_cell(name)
+    assert cell.replace("<wbr>", "") == md(name)
+    assert "<b>" not in cell.replace("<wbr>", "") and cell.count("<wbr>") == 2
+    assert md_cell("short words | stay") == md("short words | stay")
+    assert md_cell("a" * 1000).replace("<wbr>", "") == md("a" * 1000)
