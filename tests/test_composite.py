@@ -34,9 +34,14 @@ def test_same_inputs_and_outputs_as_the_docker_action():
 
 
 def test_every_input_reaches_the_entrypoint_as_the_docker_runner_passes_it():
-    env = STEPS["qualify"]["env"]
-    passed = {k: v for k, v in env.items() if k.startswith("INPUT_")}
-    assert passed == {f"INPUT_{name.upper()}": f"${{{{ inputs.{name} }}}}" for name in DOCKER["inputs"]}
+    env, script = STEPS["qualify"]["env"], STEPS["qualify"]["run"]
+    passed = {k: v for k, v in env.items() if k.startswith("QUALIFY_INPUT_")}
+    expected = {f"QUALIFY_INPUT_{n.upper().replace('-', '_')}": f"${{{{ inputs.{n} }}}}" for n in DOCKER["inputs"]}
+    assert passed == expected
+    # The shell never holds the hyphenated names; `env` hands them to Python as INPUT_<NAME>.
+    given = re.findall(r'"(INPUT_[A-Z_-]+)=\$(QUALIFY_INPUT_[A-Z_]+)"', script)
+    assert given == [(f"INPUT_{n.upper()}", f"QUALIFY_INPUT_{n.upper().replace('-', '_')}") for n in DOCKER["inputs"]]
+    assert script.strip().startswith("exec env") and script.strip().endswith('"$PYTHON" "$ENTRYPOINT"')
     assert set(INPUTS) == set(DOCKER["inputs"])
 
 
@@ -71,10 +76,15 @@ def _expand(value: str, context: dict[str, str]) -> str:
     return context[m.group("expr")] if m else value
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash, as the runner step does")
+# The runner's `shell: bash` command, and dash, which drops environment names like INPUT_MOCK-RESULTS.
+SHELLS = {"bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"], "dash": ["dash", "-c"]}
+
+
+@pytest.mark.parametrize("shell", sorted(SHELLS))
 @pytest.mark.parametrize(("scenario", "code", "qualified"), [("qualified", 0, "true"), ("mock-only", 1, "false")])
-def test_the_qualify_step_runs_the_entrypoint(tmp_path, scenario, code, qualified):
-    """Run the step's own `run:` under bash with its env expanded the way the runner would."""
+def test_the_qualify_step_runs_the_entrypoint(tmp_path, scenario, code, qualified, shell):
+    """Run the step's own `run:` with its env expanded the way the runner would."""
+    assert shutil.which(SHELLS[shell][0]), f"{shell} is needed for this test (Debian: it is part of the base system)"
     ws = tmp_path / "ws"
     shutil.copytree(EXAMPLES / "docs", ws / "docs")
     shutil.copytree(EXAMPLES / "runs" / scenario, ws / "results")
@@ -91,7 +101,7 @@ def test_the_qualify_step_runs_the_entrypoint(tmp_path, scenario, code, qualifie
     for key, value in STEPS["qualify"]["env"].items():
         env[key] = _expand(value.replace("${{ github.action_path }}", context["github.action_path"]), context)
     r = subprocess.run(
-        ["bash", "-c", STEPS["qualify"]["run"]], cwd=ws, env=env, capture_output=True, text=True, timeout=60
+        [*SHELLS[shell], STEPS["qualify"]["run"]], cwd=ws, env=env, capture_output=True, text=True, timeout=60
     )
     assert r.returncode == code, r.stdout + r.stderr
     got = dict(re.findall(r"^(\w+)=(.*)$", outputs.read_text(), re.M))
