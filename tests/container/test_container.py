@@ -208,8 +208,12 @@ def test_image_adds_little_over_its_base(docker_session: Session) -> None:
 
 def test_lint_finds_its_schema_in_the_image(docker_session: Session) -> None:
     d = docker_session.daemon
+    script = (
+        "mkdir -p /tmp/ISSUE-5 && printf -- '---\\nqualify:\\n  issue: 0\\n  colour: red\\n  coverage: [{test: a}]\\n---\\n'"
+        " > /tmp/ISSUE-5/TRACKING.md && qualify lint /tmp/ISSUE-5/TRACKING.md"
+    )
     probe = d.docker(
-        "run", "--rm", "--network", "none", "--entrypoint", "/opt/venv/bin/python", docker_session.tag, "-c",
-        "from qualify.lint import load_validator, schema_path; load_validator(); print(schema_path())",
+        "run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", docker_session.tag, "-c", script, check=False
     )  # fmt: skip
-    assert probe.stdout.strip() == "/app/schema/tracking.schema.json", probe.stdout + probe.stderr
+    assert probe.returncode == 1, probe.stdout + probe.stderr  # 2 would mean the schema is missing
+    assert "TRACKING.md:3: tracking-invalid: schema: /qualify/issue: must be at least 1" in probe.stdout, probe.stdout
