@@ -334,3 +334,14 @@ def test_pre_commit_hook_runs_the_console_script_on_tracking_files():
     files = re.compile(hook["files"])
     assert files.search("TRACKING.md") and files.search("docs/issues/ISSUE-462/TRACKING.md")
     assert not files.search("README.md") and not files.search("docs/OLD-TRACKING.md")
+
+
+def test_a_missing_or_broken_schema_is_an_error_not_a_pass(tmp_path):
+    from qualify.errors import QualifyError
+
+    with pytest.raises(QualifyError, match="cannot use the schema"):
+        load_validator(tmp_path / "missing.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"type": "object", "uniqueItems": true}')
+    with pytest.raises(QualifyError, match="uniqueItems"):
+        load_validator(broken)
