@@ -6,12 +6,76 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qualify.errors import QualifyError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from qualify.github_io import GitHubOptions
+
 # Docker actions receive inputs as INPUT_<NAME> with the name upper-cased and hyphens kept.
-INPUTS = ("mock-results", "real-results", "tracking", "issues", "real-api-areas", "mode", "json-report", "token")
+INPUTS = (
+    "mock-results",
+    "real-results",
+    "tracking",
+    "issues",
+    "real-api-areas",
+    "mode",
+    "json-report",
+    "token",
+    "real-api-labels",
+    "partner-labels",
+    "real-results-artifact",
+    "mock-results-artifact",
+    "results-run-id",
+    "results-workflow",
+    "results-branch",
+    "allow-stale-results",
+    "comment",
+    "check-name",
+)
+
+
+def _bool_input(inputs: Mapping[str, str], name: str) -> bool:
+    value = inputs[name].lower()
+    if value in ("", "false"):
+        return False
+    if value == "true":
+        return True
+    raise QualifyError(f"input {name} must be true or false, got {inputs[name]!r}")
+
+
+def github_options(inputs: Mapping[str, str], env: Mapping[str, str]) -> GitHubOptions:
+    """The GitHub side of the inputs plus the run's context (repository, commit, pull request)."""
+    from qualify.cli import split_list
+    from qualify.github_io import GitHubOptions, env_github, validate_sources
+    from qualify.labels import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
+
+    run_id = inputs["results-run-id"]
+    if run_id and (not run_id.isdigit() or int(run_id) <= 0):
+        raise QualifyError(f"input results-run-id must be a workflow run id (digits), got {run_id!r}")
+    context = env_github(env)
+    opts = GitHubOptions(
+        token=inputs["token"] or None,
+        repo=context["repo"],
+        api_url=context["api_url"],
+        sha=context["sha"],
+        pr_number=context.get("pr_number"),
+        head_sha=context.get("head_sha"),
+        real_api_labels=tuple(split_list([inputs["real-api-labels"]])) or DEFAULT_REAL_API_LABELS,
+        partner_labels=tuple(split_list([inputs["partner-labels"]])) or DEFAULT_PARTNER_LABELS,
+        artifacts={
+            job: inputs[f"{job}-results-artifact"] for job in ("mock", "real") if inputs[f"{job}-results-artifact"]
+        },
+        results_run_id=int(run_id) if run_id else None,
+        results_workflow=inputs["results-workflow"] or None,
+        results_branch=inputs["results-branch"] or None,
+        allow_stale_results=_bool_input(inputs, "allow-stale-results"),
+        comment=_bool_input(inputs, "comment"),
+        check_name=inputs["check-name"] or None,
+    )
+    validate_sources(opts, flag_style=False)
+    return opts
 
 
 def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
@@ -21,7 +85,7 @@ def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
 def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | None = None) -> int:
     from qualify import workflow
     from qualify.check import DEFAULT_TRACKING, CheckOptions, env_today, run
-    from qualify.cli import parse_issues, split_globs, split_list
+    from qualify.cli import parse_issue_selection, split_globs, split_list
     from qualify.model import Verdict
 
     out = out or sys.stdout
@@ -51,14 +115,23 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
             raise QualifyError(f"input mode must be enforce or report, got {mode!r}")
         mock = split_globs([inputs["mock-results"]])
         real = split_globs([inputs["real-results"]])
-        missing = [n for n, v in (("mock-results", mock), ("real-results", real)) if not v]
+        github = github_options(inputs, env)
+        missing = [
+            n
+            for job, n, v in (("mock", "mock-results", mock), ("real", "real-results", real))
+            if not v and job not in github.artifacts
+        ]
         if missing:
-            raise QualifyError(f"input {' and '.join(missing)} is required (glob of the job's JUnit XML files)")
+            raise QualifyError(
+                f"input {' and '.join(missing)} is required (glob of the job's JUnit XML files, "
+                "or the -artifact input naming an artifact of another run)"
+            )
+        issues, github.issue_queries = parse_issue_selection([inputs["issues"]])
         opts = CheckOptions(
             mock_results=mock,
             real_results=real,
             tracking=split_globs([inputs["tracking"]]) or [DEFAULT_TRACKING],
-            issues=parse_issues([inputs["issues"]]),
+            issues=issues,
             real_api_areas=tuple(a.lower() for a in split_list([inputs["real-api-areas"]])) or ("backend", "proxy"),
             json_report=report_path,
             summary=env.get("GITHUB_STEP_SUMMARY") or None,
@@ -66,6 +139,7 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
             workspace=workspace,
             today=env_today(),
             annotations=True,
+            github=github,
         )
     except QualifyError as exc:
         out.write(workflow.command("error", f"qualify: {exc}", title="qualify") + "\n")

@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from qualify import console, summary, workflow
+from qualify import artifacts, console, github_io, publish, summary, workflow
 from qualify.errors import QualifyError
 from qualify.files import expand
 from qualify.junit import read_testcases
 from qualify.matching import Matcher
-from qualify.model import JOBS, Finding, JobCounts, TrackingRead, Verdict
+from qualify.model import JOBS, Defect, Finding, JobCounts, TrackingRead, Verdict
 from qualify.policy import PolicyConfig, evaluate, select_defects
 from qualify.progress import Reporter, Silent
 from qualify.report_json import build_report, error_report
@@ -39,6 +40,7 @@ class CheckOptions:
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
     annotations: bool = False
     allow_outside_workspace: bool = False
+    github: github_io.GitHubOptions = field(default_factory=github_io.GitHubOptions)
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -70,19 +72,40 @@ def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
 
 def collect(opts: CheckOptions, progress: Reporter | None = None) -> Verdict:
     """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
-    progress = progress or Silent()
+    with github_io.connect(opts.github) as api, tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp:
+        return _collect(opts, api, Path(tmp), progress or Silent())
+
+
+def _select(
+    opts: CheckOptions, api: github_io.Api | None, reads: list[TrackingRead], tmp: Path
+) -> tuple[PolicyConfig, list[Defect], list[Finding], dict[str, list[tuple[Path, str]]]]:
+    """The defects to evaluate and the policy for them, with what the GitHub API adds (issue lists
+    by milestone/label, labels, results from another run); without a token, notes what was skipped."""
+    from_query, listed_labels = github_io.resolve_issue_queries(api, opts.github.issue_queries)
+    requested = tuple(dict.fromkeys([*opts.issues, *from_query]))
+    config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=requested)
+    defects, selection = select_defects(reads, config)
+    selection = github_io.explain_selection(selection, from_query)
+    labels, notes = github_io.read_labels(api, opts.github, [d.issue for d in defects], listed_labels)
+    # An artifact of another run replaces the local glob of its job.
+    sources, stale = artifacts.fetch_results(api, opts.github, tmp)
+    return replace(config, labels=labels), defects, [*selection, *notes, *stale], sources
+
+
+def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress: Reporter) -> Verdict:
     workspace = opts.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory")
     tracking_files = expand(opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace)
     reads = [read_tracking_file(p, d) for p, d in tracking_files]
-    config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=opts.issues)
-    defects, selection = select_defects(reads, config)
+    config, defects, selection, sources = _select(opts, api, reads, tmp)
     matcher = Matcher(defects)
     counts = {job: JobCounts() for job in JOBS}
     globs = {"mock": opts.mock_results, "real": opts.real_results}
     for job in JOBS:
-        files = expand(globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
+        files = sources.get(job) or expand(
+            globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace
+        )
         if not files:
             shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
             raise QualifyError(
@@ -150,6 +173,7 @@ def run(
     finally:
         if progress is not None:
             progress.close()
+    verdict = _publish(opts, verdict, error, err)
     try:
         write_outputs(opts, verdict, error, out)
     except QualifyError as exc:
@@ -161,6 +185,22 @@ def run(
         err.write(f"qualify: error: {error}\n")
         return 2
     return exit_code(verdict, opts.mode)
+
+
+def _publish(opts: CheckOptions, verdict: Verdict | None, error: str | None, err: TextIO) -> Verdict | None:
+    """Sticky comment and check run; their failures become warnings beside the verdict, never problems."""
+    if not opts.github.comment and not opts.github.check_name:
+        return verdict
+    try:
+        with github_io.connect(opts.github) as api:
+            notes = publish.publish(api, opts.github, verdict, error, opts.mode)
+    except QualifyError as exc:
+        notes = [Finding(code="publish-failed", severity="warning", message=f"could not publish: {exc}")]
+    if verdict is not None:
+        return replace(verdict, findings=(*verdict.findings, *notes))
+    for note in notes:
+        err.write(f"qualify: warning: {note.message}\n")
+    return verdict
 
 
 def env_today() -> dt.date:

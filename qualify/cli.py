@@ -68,7 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--tracking", action="append", metavar="GLOB", help="TRACKING.md files (default docs/issues/**/TRACKING.md)"
     )
-    check.add_argument("--issues", action="append", metavar="N,N", help="only these issues; each must be declared")
+    check.add_argument(
+        "--issues",
+        action="append",
+        metavar="N,N",
+        help="only these issues, or milestone:NAME / label:NAME (needs --token); each must be declared",
+    )
     check.add_argument(
         "--real-api-areas",
         action="append",
@@ -86,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--workspace", metavar="DIR", help="resolve globs and report paths relative to DIR (default: current directory)"
     )
-    check.add_argument("--token", help="GitHub token (default $GITHUB_TOKEN); not used yet")
-    check.add_argument("--repo", help="owner/name (default $GITHUB_REPOSITORY); not used yet")
+    check.add_argument("--token", help="GitHub token for labels, artifacts, publishing (default $GITHUB_TOKEN)")
+    check.add_argument("--repo", help="owner/name (default $GITHUB_REPOSITORY)")
+    check.add_argument("--sha", help="the commit under test, for stale-result checks (default $GITHUB_SHA)")
+    _github_flags(check)
     check.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="evaluate exception expiry as of this date")
     check.add_argument(
         "--allow-outside-workspace",
@@ -109,19 +116,87 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _github_flags(check: argparse.ArgumentParser) -> None:
+    gh = check.add_argument_group("GitHub integration (need --token and --repo)")
+    gh.add_argument("--real-api-labels", action="append", metavar="L,L", help="issue labels that add the real-API rule")
+    gh.add_argument(
+        "--partner-labels", action="append", metavar="L,L", help="issue labels that add the partner-scenario rule"
+    )
+    gh.add_argument("--real-results-artifact", metavar="NAME", help="read the real-API results from this artifact")
+    gh.add_argument("--mock-results-artifact", metavar="NAME", help="read the mock results from this artifact")
+    gh.add_argument("--results-run-id", type=_run_id, metavar="ID", help="the workflow run holding the artifacts")
+    gh.add_argument(
+        "--results-workflow", metavar="FILE", help="take the artifacts from this workflow's latest successful run"
+    )
+    gh.add_argument("--results-branch", metavar="BRANCH", help="branch of --results-workflow's run")
+    gh.add_argument(
+        "--allow-stale-results", action="store_true", help="accept artifact results older than the commit under test"
+    )
+    gh.add_argument("--comment", action="store_true", help="keep one sticky pull-request comment with the report")
+    gh.add_argument("--check-name", metavar="NAME", help="create a check run of this name with the verdict")
+
+
+def _run_id(value: str) -> int:
+    if not value.isdigit() or int(value) <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a workflow run id (digits, from the run's URL)")
+    return int(value)
+
+
+def parse_issue_selection(values: list[str] | None) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Issue numbers and milestone:NAME / label:NAME queries from --issues (input `issues`)."""
+    from qualify.github_io import split_issue_selection
+
+    plain, queries = split_issue_selection(values)
+    return parse_issues(plain), queries
+
+
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from qualify.check import DEFAULT_TRACKING, CheckOptions, env_today, run
+    from qualify.github_io import GitHubOptions, env_github, validate_sources
+    from qualify.labels import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
 
+    context = env_github(os.environ)
+    artifacts = {
+        job: name
+        for job, name in (("mock", args.mock_results_artifact), ("real", args.real_results_artifact))
+        if name and name.strip()
+    }
+    github = GitHubOptions(
+        token=args.token or os.environ.get("GITHUB_TOKEN") or None,
+        repo=args.repo or context["repo"],
+        api_url=context["api_url"],
+        sha=args.sha or context["sha"],
+        pr_number=context.get("pr_number"),
+        head_sha=context.get("head_sha"),
+        real_api_labels=tuple(split_list(args.real_api_labels)) or DEFAULT_REAL_API_LABELS,
+        partner_labels=tuple(split_list(args.partner_labels)) or DEFAULT_PARTNER_LABELS,
+        artifacts={job: name.strip() for job, name in artifacts.items()},
+        results_run_id=args.results_run_id,
+        results_workflow=args.results_workflow or None,
+        results_branch=args.results_branch or None,
+        allow_stale_results=args.allow_stale_results,
+        comment=args.comment,
+        check_name=args.check_name or None,
+    )
     mock, real = split_globs(args.mock_results), split_globs(args.real_results)
-    missing = [flag for flag, v in (("--mock-results", mock), ("--real-results", real)) if not v]
+    missing = [
+        flag
+        for job, flag, v in (("mock", "--mock-results", mock), ("real", "--real-results", real))
+        if not v and job not in github.artifacts
+    ]
     if missing:
-        raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
+        raise QualifyError(
+            f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job "
+            "(or --mock-results-artifact / --real-results-artifact)"
+        )
+    validate_sources(github, flag_style=True)
     areas = tuple(a.lower() for a in split_list(args.real_api_areas)) or ("backend", "proxy")
+    issues, github.issue_queries = parse_issue_selection(args.issues)
     opts = CheckOptions(
         mock_results=mock,
         real_results=real,
         tracking=split_globs(args.tracking) or [DEFAULT_TRACKING],
-        issues=parse_issues(args.issues),
+        issues=issues,
         real_api_areas=areas,
         json_report=args.json_report,
         summary=args.summary,
@@ -130,6 +205,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         today=args.today or env_today(),
         annotations=args.annotations if args.annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true",
         allow_outside_workspace=args.allow_outside_workspace,
+        github=github,
     )
     from qualify.progress import Progress
 

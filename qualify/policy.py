@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from qualify import labels as label_rules
 from qualify.matching import MatchBook
 from qualify.model import (
     JOBS,
@@ -29,6 +30,7 @@ class PolicyConfig:
     today: dt.date
     real_api_areas: tuple[str, ...] = ("backend", "proxy")
     requested_issues: tuple[int, ...] = ()
+    labels: label_rules.LabelData | None = None  # None: the label check did not run (no token)
 
 
 def select_defects(reads: list[TrackingRead], config: PolicyConfig) -> tuple[list[Defect], list[Finding]]:
@@ -136,9 +138,10 @@ def job_findings(counts: dict[str, JobCounts]) -> list[Finding]:
 
 def rules_for(defect: Defect, config: PolicyConfig) -> tuple[str, ...]:
     rules = [RULE_MOCK]
-    if set(defect.areas) & set(config.real_api_areas):
+    real_label, partner_label = label_rules.added_rules(config.labels, defect.issue)
+    if set(defect.areas) & set(config.real_api_areas) or real_label:
         rules.append(RULE_REAL)
-    if defect.partner:
+    if defect.partner or partner_label:
         rules.append(RULE_PARTNER)
     return tuple(rules)
 
@@ -215,7 +218,9 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
             )
         )
     if RULE_REAL in rules and not _passed_in(entries, "real"):
-        areas = ", ".join(sorted(set(defect.areas) & set(config.real_api_areas)))
+        areas = ", ".join(sorted(set(defect.areas) & set(config.real_api_areas))) or ", ".join(
+            label_rules.real_api_labelled(config.labels, defect.issue) if config.labels else ()
+        ) + " (by label)"
         findings.append(
             Finding(
                 code="no-real-api-coverage",
@@ -225,11 +230,12 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
             )
         )
     if RULE_PARTNER in rules:
+        partner = defect.partner or "by label"
         if not defect.scenario:
             findings.append(
                 Finding(
                     code="scenario-undocumented",
-                    message=f"partner-reported ({defect.partner}) but `scenario:` does not describe the partner's flow",
+                    message=f"partner-reported ({partner}) but `scenario:` does not describe the partner's flow",
                     hint="write the partner's flow in `scenario:` (e.g. connect → Settings → user message → …)",
                     **at,
                 )
@@ -239,7 +245,7 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
                 Finding(
                     code="partner-scenario-not-covered",
                     message=(
-                        f"partner-reported ({defect.partner}): no test of kind `scenario` passed in the real-API job"
+                        f"partner-reported ({partner}): no test of kind `scenario` passed in the real-API job"
                         " (probes do not count)"
                     ),
                     hint="add an E2E or full-path test of the partner's flow, declared kind: scenario, jobs: [real]",
@@ -247,6 +253,8 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
                 )
             )
     findings = _apply_waiver(defect, findings, config)
+    # After the waiver: an exception covers missing tests, never labels that could not be read.
+    findings += label_rules.findings(defect, config.labels, config.real_api_areas)
     return DefectResult(defect=defect, rules=rules, entries=entries, findings=tuple(findings))
 
 

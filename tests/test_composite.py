@@ -110,3 +110,23 @@ def test_the_qualify_step_runs_the_entrypoint(tmp_path, scenario, code, qualifie
     assert (ws / "qualify-report.json").is_file()
     assert summary.read_text().startswith("## ")
     assert "ghs_composite_token" not in r.stdout + r.stderr
+
+
+def test_the_composite_is_the_one_generated_from_action_yml(tmp_path):
+    """scripts/sync_composite.py --write regenerates it; --check fails on any drift."""
+    script = [sys.executable, str(ROOT / "scripts" / "sync_composite.py")]
+    assert subprocess.run([*script, "--check"], capture_output=True, timeout=60).returncode == 0
+    action = tmp_path / "action.yml"
+    action.write_text(
+        (ROOT / "action.yml").read_text().replace("outputs:\n", "  extra-input:\n    description: x\n    default: y\noutputs:\n", 1)
+    )
+    twin = tmp_path / "composite.yml"
+    twin.write_text((ROOT / "composite" / "action.yml").read_text())
+    paths = ["--action", str(action), "--composite", str(twin)]
+    stale = subprocess.run([*script, "--check", *paths], capture_output=True, text=True, timeout=60)
+    assert stale.returncode == 1 and "sync_composite.py --write" in stale.stderr
+    assert subprocess.run([*script, "--write", *paths], timeout=60).returncode == 0
+    regenerated = yaml.safe_load(twin.read_text())
+    assert regenerated["inputs"]["extra-input"] == {"description": "x", "default": "y"}
+    assert '"INPUT_EXTRA-INPUT=$QUALIFY_INPUT_EXTRA_INPUT"' in twin.read_text()
+    assert _interface(regenerated) == _interface(yaml.safe_load(action.read_text()))

@@ -1,0 +1,54 @@
+"""Fixtures of the act test: act itself and the Docker session of tests/container.
+
+The daemon, base image and qualify image come from ``tests/container/docker_env.py`` (one
+``Session`` per test module, so that tests/container, run after this folder, finds the persistent
+data-root free again).  If act or Docker cannot start here the fixture *fails* with the reason:
+a recipe that could not be run must not look proven.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "container"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from act_run import ACT_FACTS, ActEnv, ActUnavailable, act_version, find_act
+from docker_env import DockerUnavailable, Session
+
+
+@pytest.fixture(scope="module")
+def act_env() -> Iterator[ActEnv]:
+    try:
+        act = find_act()
+        version = act_version(act)
+    except ActUnavailable as exc:
+        pytest.fail(f"act cannot run on this machine, so the recipes were not run: {exc}", pytrace=False)
+    session = Session()
+    reason = None
+    try:
+        session.start()
+    except DockerUnavailable as exc:
+        reason = str(exc)
+    if reason is not None:
+        pytest.fail(
+            f"Docker cannot run on this machine, so the recipes were not run under act: {reason}", pytrace=False
+        )
+    ACT_FACTS["act"] = f"{version} ({act})"
+    ACT_FACTS["base image (job containers)"] = session.base
+    ACT_FACTS.update({f"docker setup: {k} (s)": round(v, 1) for k, v in session.timings.items()})
+    try:
+        yield ActEnv(act, version, session)
+    finally:
+        session.stop()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if ACT_FACTS:
+        terminalreporter.write_sep("-", "example workflows under act")
+        for key, value in ACT_FACTS.items():
+            terminalreporter.write_line(f"{key}: {value}")
