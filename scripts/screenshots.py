@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH = 1100
+COMMENT_WIDTH = 780
 TODAY = "2026-11-25"
 
 
@@ -98,12 +99,12 @@ def _browser(*args: str) -> str:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
-def _screenshot(html: Path, png: Path) -> int:
-    """Two passes: the page reports its height (data-height) at WIDTH, then the shot is taken at that size."""
-    dom = _browser(f"--window-size={WIDTH},800", "--dump-dom", html.as_uri())
+def _screenshot(html: Path, png: Path, width: int = WIDTH) -> int:
+    """Two passes: the page reports its height (data-height) at `width`, then the shot is taken at that size."""
+    dom = _browser(f"--window-size={width},800", "--dump-dom", html.as_uri())
     m = re.search(r'data-height="(\d+)"', dom)
     height = min(int(m.group(1)) if m else 2000, 8000)
-    _browser(f"--window-size={WIDTH},{height}", f"--screenshot={png}", html.as_uri())
+    _browser(f"--window-size={width},{height}", f"--screenshot={png}", html.as_uri())
     return height
 
 
@@ -135,13 +136,16 @@ def main(argv: list[str] | None = None) -> int:
             md.unlink(missing_ok=True)
             _summary(workspace, mock_glob, real_glob, md)
             shots.append((name, md, []))
-        shots.append(("long-report-expanded", work / "long-report.md", ["--open"]))
-        for name, md, flags in shots:
+        shots = [(name, md, flags, WIDTH) for name, md, flags in shots]
+        shots.append(("long-report-expanded", work / "long-report.md", ["--open"], WIDTH))
+        # The sticky pull-request comment carries the same Markdown in the narrower conversation column.
+        shots.append(("pr-comment-mock-only", work / "mock-only.md", [], COMMENT_WIDTH))
+        for name, md, flags, width in shots:
             html, png = work / f"{name}.html", args.out / f"{name}.png"
             title = f"qualify · {name}"
             subprocess.run(["node", str(render), str(md), str(html), title, *flags], check=True, timeout=60)
-            height = _screenshot(html, png)
-            print(f"{png.relative_to(ROOT) if png.is_relative_to(ROOT) else png}: {WIDTH}x{height}")
+            height = _screenshot(html, png, width)
+            print(f"{png.relative_to(ROOT) if png.is_relative_to(ROOT) else png}: {width}x{height}")
     return 0
 
 
