@@ -157,14 +157,18 @@ def fit(text: str, limit: int = MAX_SUMMARY_BYTES) -> str:
         return text
     note = "\n\n> ⚠️ Summary truncated to stay under GitHub's 1 MiB limit; the JSON report has everything.\n"
     budget = limit - len(note.encode("utf-8"))
-    closing = "\n</details>\n"  # our <details> never nest: a cut leaves at most one open
-    cut = text.encode("utf-8")[: budget - len(closing)].decode("utf-8", errors="ignore")
-    cut = cut[: cut.rfind("\n")]
-    # md() escapes "<", so only our own lines can be these tags.
+    cut = text.encode("utf-8")[: budget - len(DETAILS_CLOSE)].decode("utf-8", errors="ignore")
+    return close_details(cut[: cut.rfind("\n")]) + note
+
+
+DETAILS_CLOSE = "\n</details>\n"
+
+
+def close_details(cut: str) -> str:
+    """Close the <details> a cut left open, so what follows (the cut note) is not hidden inside it.
+    Our <details> never nest, and md() escapes "<", so only our own lines can be these tags."""
     lines = cut.split("\n")
-    if lines.count("<details>") > lines.count("</details>"):
-        cut += closing
-    return cut + note
+    return cut + DETAILS_CLOSE if lines.count("<details>") > lines.count("</details>") else cut
 
 
 def render_error_summary(message: str) -> str:

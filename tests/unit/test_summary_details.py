@@ -97,3 +97,15 @@ def test_long_unbroken_names_may_wrap_in_table_cells_and_stay_escaped():
     assert "<b>" not in cell.replace("<wbr>", "") and cell.count("<wbr>") == 2
     assert md_cell("short words | stay") == md("short words | stay")
     assert md_cell("a" * 1000).replace("<wbr>", "") == md("a" * 1000)
+
+
+def test_the_pr_comment_cut_also_closes_details():
+    from qualify.publish import MAX_COMMENT_CHARS, comment_body
+
+    text = render_summary(_verdict(passing=900, failing=1))
+    assert len(text) > MAX_COMMENT_CHARS
+    body = comment_body(text)
+    assert len(body) <= MAX_COMMENT_CHARS and "cut to fit" in body
+    lines = body.splitlines()
+    assert lines.count("<details>") == lines.count("</details>") == 1
+    assert lines.index("</details>") < next(i for i, line in enumerate(lines) if "cut to fit" in line)
