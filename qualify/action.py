@@ -177,4 +177,6 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         except QualifyError as write_exc:
             err.write(workflow.error_line(str(write_exc), hide))
         return 2
-    return run(opts, out, err, on_done=on_done)
+    from qualify.progress import Progress
+
+    return run(opts, out, err, on_done=on_done, progress=Progress.for_stream(err, env))

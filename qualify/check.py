@@ -19,6 +19,7 @@ from qualify.junit import read_testcases
 from qualify.matching import Matcher
 from qualify.model import JOBS, Defect, Finding, JobCounts, TestCase, TrackingRead, Verdict
 from qualify.policy import PolicyConfig, evaluate, select_defects
+from qualify.progress import Reporter, Silent
 from qualify.report_json import build_report, error_report
 from qualify.tracking import issue_from_path, parse_tracking
 
@@ -78,10 +79,10 @@ def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
     )
 
 
-def collect(opts: CheckOptions) -> Verdict:
+def collect(opts: CheckOptions, progress: Reporter | None = None) -> Verdict:
     """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
     with github_io.connect(opts.github) as api, tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp:
-        return _collect(opts, api, Path(tmp))
+        return _collect(opts, api, Path(tmp), progress or Silent())
 
 
 def _select(
@@ -100,7 +101,7 @@ def _select(
     return replace(config, labels=labels), defects, [*selection, *notes, *stale], sources
 
 
-def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path) -> Verdict:
+def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress: Reporter) -> Verdict:
     workspace = opts.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
@@ -123,6 +124,7 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path) -> Verdic
                 f"check the path and that the {job} job's JUnit files were downloaded or written",
                 code="results-missing",
             )
+        progress.job(job, len(files))
         keep, capture = matcher.keeper(job), matcher.captures(job)
         for f in files:
             total = check_size(f.display, f.size, total, opts)
@@ -134,6 +136,8 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path) -> Verdic
                 )
             for case in _read_results(str(f.real), f.display, job, counts[job], keep, capture):
                 matcher.add(case)
+            progress.file_read(job, counts[job])
+    progress.finish()
     return evaluate(reads, defects, selection, matcher.book, counts, config)
 
 
@@ -250,20 +254,27 @@ def exit_code(verdict: Verdict, mode: str) -> int:
 
 
 def run(
-    opts: CheckOptions, out: TextIO, err: TextIO, on_done: Callable[[Verdict | None, str | None], None] | None = None
+    opts: CheckOptions,
+    out: TextIO,
+    err: TextIO,
+    on_done: Callable[[Verdict | None, str | None], None] | None = None,
+    progress: Reporter | None = None,
 ) -> int:
     """Collect, render, and return the exit code (0 qualified, 1 not qualified, 2 could not evaluate)."""
     verdict: Verdict | None = None
     error: str | None = None
     code = "could-not-evaluate"
     try:
-        verdict = collect(opts)
+        verdict = collect(opts, progress)
     except QualifyError as exc:
         error, code = str(exc), exc.code
     except Exception as exc:  # noqa: BLE001 - fail closed: a bug must not end without a verdict or report
         if os.environ.get("QUALIFY_DEBUG") == "1":
             traceback.print_exc(file=err)
         error, code = workflow.internal_error(exc), "internal-error"
+    finally:
+        if progress is not None:
+            progress.close()
     verdict = _publish(opts, verdict, error, err)
     try:
         write_outputs(opts, verdict, error, out, code)

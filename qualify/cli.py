@@ -228,7 +228,9 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         write_outputs(fallback, None, str(exc), out, exc.code)
         raise
-    return run(opts, out, err)
+    from qualify.progress import Progress
+
+    return run(opts, out, err, progress=Progress.for_stream(err, os.environ))
 
 
 def _options(args: argparse.Namespace) -> CheckOptions:

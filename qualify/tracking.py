@@ -73,7 +73,19 @@ class _Loader(yaml.SafeLoader):
         return result
 
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> dt.date | dt.datetime:  # type: ignore[override]
+        # `expires: 2026-13-01` looks like a date to YAML's resolver but is none: PyYAML raises a bare
+        # ValueError with no position, which would surface as an internal error.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise _Invalid(
+                f"{node.value!r} is not a valid date (expected YYYY-MM-DD)", self._file_line(node.start_mark)
+            ) from None
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,3 +435,12 @@ def parse_tracking(text: str, path: str) -> TrackingRead:
             ),
             issue_hint=hint,
         )
+
+
+def raw_block(text: str) -> Any:
+    """The `qualify` block as YAML loaded it, for `qualify lint`'s schema check (mappings carry `.line`
+    and `.key_lines`); None when there is none or it cannot be loaded (parse_tracking says why)."""
+    try:
+        return _find_block(text.removeprefix("\ufeff"))[0]
+    except _Invalid:
+        return None

@@ -96,6 +96,12 @@ def test_plain_markdown_declares_nothing():
         ("  issue: 1\n  coverage:\n    - test: a\n      jobs: [staging]\n", "`jobs` must be a non-empty subset", 6),
         ("  issue: 1\n  coverage:\n    - test: a\n      kind: smoke\n", "`kind` must be one of", 6),
         ("  issue: 1\n  issue: 2\n  coverage: [{test: a}]\n", "duplicate key 'issue'", 4),
+        (
+            "  issue: 1\n  coverage: [{test: a}]\n  exception:\n    reason: r\n    approved-by: x\n"
+            "    expires: 2026-13-01\n",
+            "'2026-13-01' is not a valid date",
+            8,
+        ),
         ("  issue: 1\n  covrage: [{test: a}]\n", "unknown key 'covrage'", 4),
         ("  issue: 1\n  coverage:\n    - file: x.js\n", "`test` is required", 5),
         (
