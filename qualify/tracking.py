@@ -68,6 +68,18 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 
 
+class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
+    """The same loader on libyaml's scanner (PyYAML wheels ship it): the pure-Python scanner dominated
+    checks with thousands of declared tests. Errors are re-read with `_Loader` for its messages and lines."""
+
+    line_offset = 0
+    _file_line = _Loader._file_line
+    construct_mapping = _Loader.construct_mapping
+
+
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _FastLoader.construct_mapping)
+
+
 @dataclass(frozen=True, slots=True)
 class _Block:
     text: str
@@ -107,6 +119,14 @@ def _fenced_block(lines: list[str]) -> _Block | None:
 
 
 def _load_yaml(block: _Block) -> Any:
+    fast = _FastLoader(block.text)
+    fast.line_offset = block.first_line - 1
+    try:
+        return fast.get_single_data()
+    except yaml.YAMLError:
+        pass  # re-read below: the pure-Python loader words and locates errors as documented
+    finally:
+        fast.dispose()
     loader = _Loader(block.text)
     loader.line_offset = block.first_line - 1
     try:
