@@ -31,6 +31,7 @@ import gen_corpus  # noqa: E402
 @dataclass
 class Runs:
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
 
     @property
@@ -38,8 +39,10 @@ class Runs:
         return statistics.median(self.seconds)
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB and stdout of one child process."""
+def timed(
+    cmd: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)
+) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS in MB, stdout and CPU seconds (user + system) of one child process."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env, cwd=REPO)
@@ -53,7 +56,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...]
         text = out.read().decode()
     if proc.returncode not in ok:
         raise SystemExit(f"{cmd[:3]} exited {proc.returncode}:\n{err[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, text
+    return elapsed, usage.ru_maxrss / 1024, text, usage.ru_utime + usage.ru_stime
 
 
 def qualify_cmd(results: Path, tracking: Path, report: Path) -> list[str]:
@@ -89,8 +92,9 @@ def bench_size(out: Path, size: int, tracking: Path, rounds: int, parallel: bool
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             cmd, env, ok = tools[name]
-            secs, rss, text = timed(cmd, env, ok)
+            secs, rss, text, cpu = timed(cmd, env, ok)
             runs[name].seconds.append(secs)
+            runs[name].cpu.append(cpu)
             runs[name].rss_mb.append(rss)
             if name in ("floor", "junitparser") and int(text.split()[0]) != size:
                 raise SystemExit(f"{name} counted {text.split()[0]} testcases, the corpus has {size}")
@@ -119,18 +123,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# qualify benchmark: {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start, {args.rounds} rounds")  # fmt: skip
     print()
-    print("| tool | testcases | MB | s median | s min | s max | MB/s | peak RSS MB | × floor | × junitparser |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| tool | testcases | MB | s median | s min | s max | MB/s | peak RSS MB | × floor | × junitparser "
+        "| CPU s median | CPU × floor |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     all_runs: dict[int, dict[str, Runs]] = {}
     for size in sizes:
         runs = all_runs[size] = bench_size(out, size, tracking, args.rounds, not args.no_parallel)
         mb = sum(p.stat().st_size for p in (out / f"results-{size}").glob("*/*.xml")) / 1e6
         floor, base = runs["floor"].median, runs["junitparser"].median
+        floor_cpu = statistics.median(runs["floor"].cpu)
         for name, r in runs.items():
+            cpu = statistics.median(r.cpu)
             print(
                 f"| {name} | {fmt_size(size)} | {mb:.0f} | {r.median:.2f} | {min(r.seconds):.2f} | "
                 f"{max(r.seconds):.2f} | {mb / r.median:.0f} | {max(r.rss_mb):.0f} | "
-                f"{r.median / floor:.2f} | {r.median / base:.2f} |",
+                f"{r.median / floor:.2f} | {r.median / base:.2f} | {cpu:.2f} | {cpu / floor_cpu:.2f} |",
                 flush=True,
             )
     if len(sizes) > 1:
@@ -151,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         small, big = Runs(), Runs()
         for _ in range(args.rounds):
             for track, runs in ((tracking, small), (ten, big)):
-                secs, _, _ = timed(qualify_cmd(results, track, report), env, (0, 1))
+                secs, _, _, _ = timed(qualify_cmd(results, track, report), env, (0, 1))
                 runs.seconds.append(secs)
         grow = (big.median / small.median - 1) * 100
         print(f"\nLinearity at {fmt_size(size)} testcases: {args.declared} declared tests {small.median:.2f} s, "

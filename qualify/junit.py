@@ -1,8 +1,10 @@
 """Stream <testcase> elements out of a JUnit XML file with a hardened parser.
 
 Memory stays flat whatever the file size: each testcase is classified and cleared as soon as it
-ends. Plain passed cases take a lean path; cases with result children are interpreted by
-junitparser's xunit2 model (it knows flakyFailure/rerunFailure), built on the streamed element.
+ends. Cost tracks the bare XML parse: libxml2 hands Python only the ends of <testcase> and
+<testsuite>, plain passed cases cost a few attribute reads, and cases with result children are
+read the way junitparser's xunit2 model reads them (flakyFailure/rerunFailure included) without
+building its objects.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from qualify.errors import QualifyError
 from qualify.model import JobCounts, Outcome, TestCase
 
 _ROOTS = ("testsuites", "testsuite")
-_EVENT_TAGS = ("testsuite", "testcase")
-# Children that make junitparser's xunit2 model see a result; anything else (properties, system-out)
-# leaves a testcase passed.
-_RESULT_TAGS = frozenset(("failure", "error", "skipped", "rerunFailure", "rerunError", "flakyFailure", "flakyError"))
+# Elements junitparser's xunit2 model reads as results: final ones, then interim ones (failed tries).
+# Anything else (properties, system-out) leaves a testcase passed.
+_RESULT_TAGS = ("failure", "error", "skipped", "rerunFailure", "rerunError", "flakyFailure", "flakyError")
+# Result ends reach Python too: a testcase with children goes to `_classify` only when one ended
+# since the last result was accounted for, so system-out-only testcases stay on the lean path.
+_EVENT_TAGS = ("testcase", "testsuite", *_RESULT_TAGS)
 _RELEASE_EVERY = 256
+# Enum member lookups cost ~0.1 µs each; the hot loop makes several per testcase.
+_PASSED, _FAILED, _SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED
 _SOURCE_EXT = re.compile(r"\.(?:[cm]?[jt]sx?|py|go|java|kt|rb|php|cs|rs|scala|swift)$")
 _SLASHED = re.compile(r"^[^\s]*[\\/][^\s]*$")
 
@@ -52,23 +58,23 @@ def _parser_events(path: str) -> etree.iterparse:
     )
 
 
-def _classify(elem: etree._Element) -> tuple[Outcome, bool]:
-    """Outcome and flakiness of one testcase element that has child elements."""
-    for child in elem:
-        if child.tag in _RESULT_TAGS:
-            break
-    else:
-        # Only properties, system-out and the like: junitparser would find no result either.
-        return (Outcome.SKIPPED if elem.get("status") == "disabled" else Outcome.PASSED), False
-    from junitparser import xunit2  # imported lazily: start-up time matters for --help
+def _classify(elem: etree._Element) -> tuple[Outcome, bool, bool]:
+    """Outcome, flakiness, and whether any result element was found below the testcase.
 
-    case = xunit2.TestCase.fromelem(elem)
+    Reads what junitparser's xunit2 TestCase reads, without building its objects (they cost ~25 µs a
+    testcase): result elements anywhere below the testcase count, as its `elem.iter()` finds them.
+    tests/test_lean_path.py holds the two to the same answers.
+    """
+    found = {r.tag for r in elem.iter(*_RESULT_TAGS)}
+    disabled = elem.get("status") == "disabled"
+    if not found:
+        return (_SKIPPED if disabled else _PASSED), False, False
     # A testcase with both a failure and a skip is a failure: the gate fails closed.
-    if case.is_failure or case.is_error:
-        return Outcome.FAILED, False
-    if case.is_skipped or elem.get("status") == "disabled":
-        return Outcome.SKIPPED, False
-    return Outcome.PASSED, bool(case.interim_result)
+    if "failure" in found or "error" in found:
+        return _FAILED, False, True
+    if "skipped" in found or disabled:
+        return _SKIPPED, False, True
+    return _PASSED, True, True  # only interim results: passed after failed tries
 
 
 def _check_root(root: etree._Element | None, display: str) -> None:
@@ -137,6 +143,7 @@ def read_testcases(
     # attribute, `keep` and a clear.
     testcases = passed = failed = skipped = flaky_count = 0
     root_checked = False
+    results_pending = False
     released = 0
     context = None
     try:
@@ -145,24 +152,36 @@ def read_testcases(
             if not root_checked:
                 _check_root(elem.getroottree().getroot(), display)
                 root_checked = True
-            if elem.tag != "testcase":
-                _release(elem)  # a finished <testsuite>
+            tag = elem.tag
+            if tag != "testcase":
+                if tag == "testsuite":
+                    _release(elem)
+                else:
+                    # A result element ended: the testcase around it (if any) needs a full read.
+                    # Not cleared: that testcase's `_classify` reads it.
+                    results_pending = True
                 continue
-            if len(elem):
-                outcome, flaky = _classify(elem)
-            elif elem.get("status") == "disabled":
-                # CTest/tst and others mark a test that did not run with status="disabled" and no child.
-                outcome, flaky = Outcome.SKIPPED, False
-            else:
-                outcome, flaky = Outcome.PASSED, False
             testcases += 1
-            if outcome is Outcome.PASSED:
-                passed += 1
-                flaky_count += flaky
-            elif outcome is Outcome.FAILED:
-                failed += 1
-            else:
+            if len(elem) and results_pending:
+                outcome, flaky, attributed = _classify(elem)
+                # Only a testcase that had results below it consumes them: a nested or stray
+                # result keeps the flag up until the testcase it belongs to is read in full.
+                if attributed:
+                    results_pending = False
+                if outcome is _PASSED:
+                    passed += 1
+                    flaky_count += flaky
+                elif outcome is _FAILED:
+                    failed += 1
+                else:
+                    skipped += 1
+            elif elem.get("status") == "disabled":
+                # CTest/tst and others mark a test that did not run with status="disabled" and no result.
+                outcome, flaky = _SKIPPED, False
                 skipped += 1
+            else:
+                outcome, flaky = _PASSED, False
+                passed += 1
             name = elem.get("name") or ""
             if keep is None or keep(name):
                 classname = elem.get("classname") or ""
@@ -178,7 +197,7 @@ def read_testcases(
                     source=display,
                     line=elem.sourceline or 0,
                 )
-            elem.clear(keep_tail=False)
+            elem.clear()  # keep_tail defaults to False; no keyword parsing in the hot loop
             released += 1
             if released == _RELEASE_EVERY:
                 # Drop the cleared testcases before this one in batches: one call per batch, not per case.

@@ -156,8 +156,15 @@ class Matcher:
 
     def wants(self, name: str) -> bool:
         """Cheap pre-filter on the raw testcase name (the hot path for huge result sets)."""
-        if _last_word(name) in self._by_word:
+        parts = name.rsplit(None, 1)
+        if not parts:
+            return False
+        last = parts[-1]
+        # Index keys are NFC; an ASCII word is NFC already, so unicodedata runs only for the rest.
+        if last in self._by_word or (not last.isascii() and unicodedata.normalize("NFC", last) in self._by_word):
             return True
+        if name[-1] != "]" and not name[-1].isspace():
+            return False  # no [params] suffix to strip
         stripped = _strip_params(name)
         return stripped is not None and _last_word(stripped) in self._by_word
 
