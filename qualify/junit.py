@@ -58,23 +58,24 @@ def _parser_events(path: str) -> etree.iterparse:
     )
 
 
-def _classify(elem: etree._Element) -> tuple[Outcome, bool, bool]:
-    """Outcome, flakiness, and whether any result element was found below the testcase.
+def _classify(elem: etree._Element) -> tuple[Outcome, bool, int]:
+    """Outcome, flakiness, and how many result elements were found below the testcase.
 
     Reads what junitparser's xunit2 TestCase reads, without building its objects (they cost ~25 µs a
     testcase): result elements anywhere below the testcase count, as its `elem.iter()` finds them.
     tests/test_lean_path.py holds the two to the same answers.
     """
-    found = {r.tag for r in elem.iter(*_RESULT_TAGS)}
+    tags = [r.tag for r in elem.iter(*_RESULT_TAGS)]
+    found = set(tags)
     disabled = elem.get("status") == "disabled"
     if not found:
-        return (_SKIPPED if disabled else _PASSED), False, False
+        return (_SKIPPED if disabled else _PASSED), False, 0
     # A testcase with both a failure and a skip is a failure: the gate fails closed.
     if "failure" in found or "error" in found:
-        return _FAILED, False, True
+        return _FAILED, False, len(tags)
     if "skipped" in found or disabled:
-        return _SKIPPED, False, True
-    return _PASSED, True, True  # only interim results: passed after failed tries
+        return _SKIPPED, False, len(tags)
+    return _PASSED, True, len(tags)  # only interim results: passed after failed tries
 
 
 def _check_root(root: etree._Element | None, display: str) -> None:
@@ -143,7 +144,9 @@ def read_testcases(
     # attribute, `keep` and a clear.
     testcases = passed = failed = skipped = flaky_count = 0
     root_checked = False
-    results_pending = False
+    # Result elements that ended and may still be in the tree; 0 means none is, so a testcase with
+    # children can take the lean path.
+    results_pending = 0
     released = 0
     context = None
     try:
@@ -159,15 +162,14 @@ def read_testcases(
                 else:
                     # A result element ended: the testcase around it (if any) needs a full read.
                     # Not cleared: that testcase's `_classify` reads it.
-                    results_pending = True
+                    results_pending += 1
                 continue
             testcases += 1
             if len(elem) and results_pending:
-                outcome, flaky, attributed = _classify(elem)
-                # Only a testcase that had results below it consumes them: a nested or stray
-                # result keeps the flag up until the testcase it belongs to is read in full.
-                if attributed:
-                    results_pending = False
+                outcome, flaky, found = _classify(elem)
+                # The results read here go with this testcase's clear(). Results removed otherwise
+                # (stray ones released with a suite) leave the count too high: slower, never wrong.
+                results_pending -= found
                 if outcome is _PASSED:
                     passed += 1
                     flaky_count += flaky
