@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -15,7 +17,7 @@ from qualify.errors import QualifyError
 from qualify.files import expand
 from qualify.junit import read_testcases
 from qualify.matching import Matcher
-from qualify.model import JOBS, Finding, JobCounts, TrackingRead, Verdict
+from qualify.model import JOBS, Finding, JobCounts, TestCase, TrackingRead, Verdict
 from qualify.policy import PolicyConfig, evaluate, select_defects
 from qualify.report_json import build_report, error_report
 from qualify.tracking import issue_from_path, parse_tracking
@@ -79,6 +81,7 @@ def collect(opts: CheckOptions) -> Verdict:
     matcher = Matcher(defects)
     counts = {job: JobCounts() for job in JOBS}
     globs = {"mock": opts.mock_results, "real": opts.real_results}
+    tasks: list[tuple[str, str, str]] = []  # (path, display, job): every file is found before any is read
     for job in JOBS:
         files = expand(globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
         if not files:
@@ -87,10 +90,60 @@ def collect(opts: CheckOptions) -> Verdict:
                 f"--{job}-results {shown} matched no file under {workspace}; "
                 f"check the path and that the {job} job's JUnit files were downloaded or written"
             )
-        for path, display in files:
-            for case in read_testcases(str(path), display, job, counts[job], keep=matcher.wants):
-                matcher.add(case)
+        tasks += [(str(path), display, job) for path, display in files]
+    for cases in _read_all(tasks, counts, matcher.wants, _workers(len(tasks))):
+        for case in cases:
+            matcher.add(case)
     return evaluate(reads, defects, selection, matcher.book, counts, config)
+
+
+def _workers(files: int) -> int:
+    """Processes for reading result files: QUALIFY_WORKERS (a number or `auto`), default 1."""
+    value = os.environ.get("QUALIFY_WORKERS", "1").strip().lower()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if value == "auto":
+        wanted = cpus
+    elif value.isdigit() and int(value) > 0:
+        wanted = int(value)
+    else:
+        raise QualifyError(f"QUALIFY_WORKERS={value!r} is not a number of processes or `auto`")
+    return max(1, min(wanted, cpus, files))
+
+
+def _read_all(
+    tasks: list[tuple[str, str, str]], counts: dict[str, JobCounts], keep: Callable[[str], bool], workers: int
+) -> Iterator[list[TestCase]]:
+    """Kept testcases per file, in file order whatever the number of workers, so reports are stable."""
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for path, display, job in tasks:
+            yield list(read_testcases(path, display, job, counts[job], keep=keep))
+        return
+    # fork: workers inherit `keep` (the matcher's index) without pickling it; only the few kept
+    # testcases and each file's counts travel back.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(keep,)) as pool:
+        for (_, _, job), (cases, file_counts) in zip(tasks, pool.map(_worker_read, tasks), strict=True):
+            _merge(counts[job], file_counts)
+            yield cases
+
+
+_worker_keep: list[Callable[[str], bool]] = []  # set once per worker process by _worker_init
+
+
+def _worker_init(keep: Callable[[str], bool]) -> None:
+    _worker_keep.append(keep)
+
+
+def _worker_read(task: tuple[str, str, str]) -> tuple[list[TestCase], JobCounts]:
+    path, display, job = task
+    file_counts = JobCounts()
+    cases = list(read_testcases(path, display, job, file_counts, keep=_worker_keep[0]))
+    return cases, file_counts
+
+
+def _merge(into: JobCounts, more: JobCounts) -> None:
+    for name in ("files", "testcases", "passed", "failed", "skipped", "flaky"):
+        setattr(into, name, getattr(into, name) + getattr(more, name))
 
 
 def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> None:
