@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from qualify.tracking import issue_from_path, parse_tracking
 
 DEFAULT_TRACKING = "docs/issues/**/TRACKING.md"
 MAX_TRACKING_BYTES = 1024 * 1024
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, forking workers costs more than it saves
 
 
 @dataclass
@@ -91,23 +93,35 @@ def collect(opts: CheckOptions) -> Verdict:
                 f"check the path and that the {job} job's JUnit files were downloaded or written"
             )
         tasks += [(str(path), display, job) for path, display in files]
-    for cases in _read_all(tasks, counts, matcher.wants, _workers(len(tasks))):
+    for cases in _read_all(tasks, counts, matcher.wants, _workers(tasks)):
         for case in cases:
             matcher.add(case)
     return evaluate(reads, defects, selection, matcher.book, counts, config)
 
 
-def _workers(files: int) -> int:
-    """Processes for reading result files: QUALIFY_WORKERS (a number or `auto`), default 1."""
-    value = os.environ.get("QUALIFY_WORKERS", "1").strip().lower()
+def _workers(tasks: list[tuple[str, str, str]]) -> int:
+    """Processes for reading result files: QUALIFY_WORKERS (a number or `auto`), default `auto`.
+
+    `auto` uses every CPU this process may run on once the files are big enough (PARALLEL_MIN_BYTES)
+    for the fork to pay off; a small check stays in one process and starts fast.
+    """
+    value = os.environ.get("QUALIFY_WORKERS", "auto").strip().lower()
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if value == "auto":
-        wanted = cpus
+        total = sum(_size(path) for path, _, _ in tasks)
+        wanted = cpus if total >= PARALLEL_MIN_BYTES and sys.platform == "linux" else 1
     elif value.isdigit() and int(value) > 0:
         wanted = int(value)
     else:
         raise QualifyError(f"QUALIFY_WORKERS={value!r} is not a number of processes or `auto`")
-    return max(1, min(wanted, cpus, files))
+    return max(1, min(wanted, cpus, len(tasks)))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # reported when the file is read
 
 
 def _read_all(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -52,3 +53,19 @@ def test_workers_must_be_a_number(monkeypatch):
     monkeypatch.setenv("QUALIFY_WORKERS", "lots")
     with pytest.raises(QualifyError, match="QUALIFY_WORKERS"):
         collect(_opts(EXAMPLES, "qualified"))
+
+
+def test_auto_forks_only_for_big_inputs(monkeypatch, tmp_path):
+    from qualify import check
+
+    files = []
+    for i in range(3):
+        (tmp_path / f"{i}.xml").write_bytes(b"<testsuite/>" * 100)
+        files.append((str(tmp_path / f"{i}.xml"), f"{i}.xml", "mock"))
+    monkeypatch.delenv("QUALIFY_WORKERS", raising=False)
+    assert check._workers(files) == 1  # a few KB: one process, fast start
+    monkeypatch.setattr(check, "PARALLEL_MIN_BYTES", 1000)
+    cpus = len(os.sched_getaffinity(0))
+    assert check._workers(files) == min(cpus, 3)
+    monkeypatch.setenv("QUALIFY_WORKERS", "8")
+    assert check._workers(files[:1]) == 1  # never more workers than files
