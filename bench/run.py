@@ -157,14 +157,26 @@ def main(argv: list[str] | None = None) -> int:
         results = out / f"results-{size}"
         report = out / "qualify-report.json"
         env = {**os.environ, "QUALIFY_WORKERS": "1"}
-        small, big = Runs(), Runs()
-        for _ in range(args.rounds):
-            for track, runs in ((tracking, small), (ten, big)):
-                secs, _, _, _ = timed(qualify_cmd(results, track, report), env, (0, 1))
-                runs.seconds.append(secs)
-        grow = (big.median / small.median - 1) * 100
-        print(f"\nLinearity at {fmt_size(size)} testcases: {args.declared} declared tests {small.median:.2f} s, "
-              f"{args.declared * 10} declared {big.median:.2f} s: {grow:+.1f}%")  # fmt: skip
+        print()
+        for with_json in (True, False):
+            small, big = Runs(), Runs()
+            for _ in range(args.rounds):
+                for track, runs in ((tracking, small), (ten, big)):
+                    cmd = qualify_cmd(results, track, report)
+                    if not with_json:
+                        cmd = cmd[: cmd.index("--json-report")] + cmd[cmd.index("--json-report") + 2 :]
+                    secs, rss, _, cpu = timed(cmd, env, (0, 1))
+                    runs.seconds.append(secs)
+                    runs.cpu.append(cpu)
+                    runs.rss_mb.append(rss)
+            grow = (big.median / small.median - 1) * 100
+            grow_cpu = (statistics.median(big.cpu) / statistics.median(small.cpu) - 1) * 100
+            label = "with the JSON report (the action's default)" if with_json else "without the JSON report"
+            print(
+                f"Linearity at {fmt_size(size)} testcases, {label}: {args.declared} declared tests "
+                f"{small.median:.2f} s, {args.declared * 10} declared {big.median:.2f} s: {grow:+.1f}% wall, "
+                f"{grow_cpu:+.1f}% CPU; peak RSS {max(small.rss_mb):.0f} → {max(big.rss_mb):.0f} MB"
+            )
     tiny = REPO / "examples"
     start = Runs()
     helps = Runs()

@@ -8,7 +8,6 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -134,6 +133,8 @@ def _read_all(
         return
     # fork: workers inherit `keep` (the matcher's index) without pickling it; only the few kept
     # testcases and each file's counts travel back.
+    from concurrent.futures import ProcessPoolExecutor  # lazily: start-up time of small checks
+
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(keep,)) as pool:
         for (_, _, job), (cases, file_counts) in zip(tasks, pool.map(_worker_read, tasks), strict=True):
