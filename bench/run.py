@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{small.median:.2f} s, {args.declared * 10} declared {big.median:.2f} s: {grow:+.1f}% wall, "
                 f"{grow_cpu:+.1f}% CPU; peak RSS {max(small.rss_mb):.0f} → {max(big.rss_mb):.0f} MB"
             )
+        print(f"\nWhere the time goes at {fmt_size(size)} testcases (bench/phases.py, in process, serial):\n")
+        sys.stdout.flush()
+        subprocess.run([sys.executable, str(BENCH / "phases.py"), str(results), str(tracking), str(ten)], check=True)
     tiny = REPO / "examples"
     start = Runs()
     helps = Runs()
