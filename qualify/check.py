@@ -30,6 +30,7 @@ MAX_TRACKING_BYTES = 1024 * 1024
 # --max-file-bytes / --max-total-bytes (inputs max-file-bytes / max-total-bytes) if yours are not.
 DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_TOTAL_BYTES = 500 * 1024 * 1024
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, forking workers costs more than it saves
 
 
 @dataclass
@@ -112,6 +113,9 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     matcher = Matcher(defects)
     counts = {job: JobCounts() for job in JOBS}
     globs = {"mock": opts.mock_results, "real": opts.real_results}
+    plan: list[tuple[str, list[Found]]] = []
+    # Every file is found and sized before any is read: a missing job or an oversized file is
+    # reported before a slow parse, and the workers below get the whole list at once.
     for job in JOBS:
         if job in sources:  # an artifact of another run replaces the local glob of its job
             files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
@@ -124,8 +128,6 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
                 f"check the path and that the {job} job's JUnit files were downloaded or written",
                 code="results-missing",
             )
-        progress.job(job, len(files))
-        keep, capture = matcher.keeper(job), matcher.captures(job)
         for f in files:
             total = check_size(f.display, f.size, total, opts)
             if _undecodable(str(f.real)):
@@ -134,11 +136,93 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
                     f.display,
                     code="results-unreadable",
                 )
-            for case in _read_results(str(f.real), f.display, job, counts[job], keep, capture):
+        plan.append((job, files))
+    tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
+    readers = {job: (matcher.keeper(job), matcher.captures(job)) for job in JOBS}
+    results = _read_all(tasks, readers, _workers(total, len(tasks)))
+    for job, files in plan:
+        progress.job(job, len(files))
+        for _ in files:
+            cases, file_counts = next(results)
+            counts[job].merge(file_counts)
+            for case in cases:
                 matcher.add(case)
             progress.file_read(job, counts[job])
     progress.finish()
     return evaluate(reads, defects, selection, matcher.book, counts, config)
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    job: str
+    path: str
+    display: str
+
+
+_Readers = dict[str, tuple[Callable[[str], bool], bool]]  # job -> (keep, capture)
+
+
+def _workers(total_bytes: int, files: int) -> int:
+    """Processes that read result files: QUALIFY_WORKERS (a number, or `auto`, the default).
+
+    `auto` uses every CPU this process may run on once the files are big enough for the fork to pay
+    off (PARALLEL_MIN_BYTES), and one process below that, so small checks start fast.
+    """
+    value = os.environ.get("QUALIFY_WORKERS", "auto").strip().lower()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if value == "auto":
+        wanted = cpus if total_bytes >= PARALLEL_MIN_BYTES else 1
+    elif value.isdigit() and int(value) > 0:
+        wanted = int(value)
+    else:
+        raise QualifyError(f"QUALIFY_WORKERS={value!r} is not a number of processes or `auto`", code="usage")
+    return max(1, min(wanted, cpus, files))
+
+
+def _read_file(task: _Task, readers: _Readers) -> tuple[list[TestCase], JobCounts]:
+    keep, capture = readers[task.job]
+    file_counts = JobCounts()
+    cases = list(_read_results(task.path, task.display, task.job, file_counts, keep, capture))
+    return cases, file_counts
+
+
+def _read_all(tasks: list[_Task], readers: _Readers, workers: int) -> Iterator[tuple[list[TestCase], JobCounts]]:
+    """Kept testcases and counts per file, in file order whatever the number of workers."""
+    import multiprocessing
+
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for task in tasks:
+            yield _read_file(task, readers)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # lazily: start-up time of small checks
+
+    # fork: the workers inherit the matcher's index (inside `readers`) without pickling it; only
+    # each file's few kept testcases and its counts travel back.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(readers,)) as pool:
+        for outcome, error in pool.map(_worker_read, tasks):
+            if error is not None:
+                message, path, line, code = error
+                raise QualifyError(message, path, line, code=code)
+            yield outcome
+
+
+# Set once in each worker process by its initializer (fork); never used in the main process.
+_WORKER_READERS: list[_Readers] = []
+
+
+def _worker_init(readers: _Readers) -> None:
+    _WORKER_READERS.append(readers)
+
+
+def _worker_read(
+    task: _Task,
+) -> tuple[tuple[list[TestCase], JobCounts] | None, tuple[str, str | None, int | None, str] | None]:
+    # QualifyError's keyword-only `code` does not survive pickling: send its parts back instead.
+    try:
+        return _read_file(task, _WORKER_READERS[0]), None
+    except QualifyError as exc:
+        return None, (exc.message, exc.path, exc.line, exc.code)
 
 
 def check_size(display: str, size: int, total: int, opts: CheckOptions) -> int:

@@ -1,8 +1,9 @@
 """Stream <testcase> elements out of a JUnit XML file with a hardened parser.
 
 Memory stays flat whatever the file size: each testcase is classified and cleared as soon as it
-ends. Plain passed cases take a lean path; cases with result children are interpreted by
-junitparser's xunit2 model (it knows flakyFailure/rerunFailure), built on the streamed element.
+ends. Cost tracks the bare XML parse: libxml2 hands Python only the ends of <testcase> and
+<testsuite> (and of result elements), plain passed cases cost a few attribute reads, and only cases
+with result children are read by junitparser's xunit2 model (flakyFailure/rerunFailure included).
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from qualify.errors import QualifyError
 from qualify.model import JobCounts, Outcome, TestCase
 
 _ROOTS = ("testsuites", "testsuite")
+# Elements junitparser's xunit2 model reads as results: final ones, then interim ones (failed tries).
+# Anything else (properties, system-out) leaves a testcase passed.
+_RESULT_TAGS = ("failure", "error", "skipped", "rerunFailure", "rerunError", "flakyFailure", "flakyError")
+# Result ends reach Python too: a testcase with children goes to `_classify` only when one ended
+# since the last result was accounted for, so system-out-only testcases stay on the lean path.
+_EVENT_TAGS = ("testcase", "testsuite", *_RESULT_TAGS)
+_RELEASE_EVERY = 256
+# Enum member lookups cost ~0.1 µs each; the hot loop makes several per testcase.
+_PASSED, _FAILED, _SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED
 _SOURCE_EXT = re.compile(r"\.(?:[cm]?[jt]sx?|py|go|java|kt|rb|php|cs|rs|scala|swift)$")
 _SLASHED = re.compile(r"^[^\s]*[\\/][^\s]*$")
 # Evidence capture bounds, per testcase: memory stays flat and regexes search bounded text.
@@ -33,11 +43,14 @@ def is_pathlike(value: str) -> bool:
     return bool(value) and bool(_SOURCE_EXT.search(value) or _SLASHED.match(value))
 
 
-def _parser_events(path: str) -> Iterator[tuple[str, etree._Element]]:
+def _parser_events(path: str) -> etree.iterparse:
     # No DTD loading, no entity resolution, no network: results come from pull-request code.
+    # Only the end of <testcase> and <testsuite> reaches Python (libxml2 filters the rest), so
+    # system-out bodies, properties and failure texts are never turned into Python objects.
     return etree.iterparse(
         path,
-        events=("start", "end"),
+        events=("end",),
+        tag=_EVENT_TAGS,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -48,20 +61,63 @@ def _parser_events(path: str) -> Iterator[tuple[str, etree._Element]]:
     )
 
 
-def _classify(elem: etree._Element) -> tuple[Outcome, bool]:
-    """Outcome and flakiness of one testcase element."""
-    if len(elem) == 0:
-        # CTest/tst and others mark a test that did not run with status="disabled" and no child.
-        return (Outcome.SKIPPED if elem.get("status") == "disabled" else Outcome.PASSED), False
+def _classify(elem: etree._Element) -> tuple[Outcome, bool, int]:
+    """Outcome, flakiness, and how many result elements were found below the testcase.
+
+    Only testcases with result elements come here (plain passed ones stay on the lean path), and
+    junitparser's xunit2 model reads them: it is our JUnit model, and it knows Surefire's
+    flakyFailure/rerunFailure. It reads results anywhere below the testcase (`elem.iter()`); the
+    count returned here uses the same search so the caller's bookkeeping matches.
+    """
+    found = sum(1 for _ in elem.iter(*_RESULT_TAGS))
+    disabled = elem.get("status") == "disabled"
+    if not found:
+        return (_SKIPPED if disabled else _PASSED), False, 0
     from junitparser import xunit2  # imported lazily: start-up time matters for --help
 
     case = xunit2.TestCase.fromelem(elem)
     # A testcase with both a failure and a skip is a failure: the gate fails closed.
     if case.is_failure or case.is_error:
-        return Outcome.FAILED, False
-    if case.is_skipped or elem.get("status") == "disabled":
-        return Outcome.SKIPPED, False
-    return Outcome.PASSED, bool(case.interim_result)
+        return _FAILED, False, found
+    if case.is_skipped or disabled:
+        return _SKIPPED, False, found
+    return _PASSED, bool(case.interim_result), found  # interim results only: passed after failed tries
+
+
+def _check_root(root: etree._Element | None, display: str) -> None:
+    if root is None:
+        raise QualifyError("empty results file", display)
+    if root.getroottree().docinfo.doctype:
+        raise QualifyError("a DOCTYPE is not allowed in JUnit results", display, root.sourceline)
+    if root.tag not in _ROOTS:
+        raise QualifyError(
+            f"not JUnit XML: the root element is <{root.tag}>, expected <testsuites> or <testsuite>",
+            display,
+            root.sourceline,
+        )
+
+
+def _first_element(path: str) -> etree._Element | None:
+    """The root element as it starts, read with the same hardened settings (for error reports)."""
+    try:
+        for _event, elem in etree.iterparse(
+            path,
+            events=("start",),
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            dtd_validation=False,
+            huge_tree=False,
+        ):
+            return elem
+    except (etree.XMLSyntaxError, OSError):
+        pass
+    return None
+
+
+def _suites_of(elem: etree._Element) -> list[tuple[str, str | None]]:
+    """(name, file) of the enclosing testsuites, outermost first; they are not cleared yet."""
+    return [(s.get("name") or "", s.get("file")) for s in reversed(list(elem.iterancestors("testsuite")))]
 
 
 def _bounded(text: str, limit: int) -> str:
@@ -120,65 +176,104 @@ def read_testcases(
 
     Raises QualifyError naming the file (and line) when it is not readable JUnit XML.
     """
-    suites: list[tuple[str, str | None]] = []
-    root_seen = False
+    # The hot loop: a million testcases go through it. Counters are locals, flushed into `counts`
+    # when the file ends (or fails); a plain passed testcase costs a tag check, `len`, one
+    # attribute, `keep` and a clear.
+    testcases = passed = failed = skipped = flaky_count = 0
+    root_checked = False
+    # Result elements that ended and may still be in the tree; 0 means none is, so a testcase with
+    # children can take the lean path.
+    results_pending = 0
+    released = 0
+    context = None
     etree.clear_error_log()
     try:
-        for event, elem in _parser_events(path):
+        context = _parser_events(path)
+        for _event, elem in context:
+            if not root_checked:
+                _check_root(elem.getroottree().getroot(), display)
+                root_checked = True
             tag = elem.tag
-            if event == "start":
-                if not root_seen:
-                    root_seen = True
-                    if elem.getroottree().docinfo.doctype:
-                        raise QualifyError("a DOCTYPE is not allowed in JUnit results", display, elem.sourceline)
-                    if tag not in _ROOTS:
-                        raise QualifyError(
-                            f"not JUnit XML: the root element is <{tag}>, expected <testsuites> or <testsuite>",
-                            display,
-                            elem.sourceline,
-                        )
+            if tag != "testcase":
                 if tag == "testsuite":
-                    suites.append((elem.get("name") or "", elem.get("file")))
-                continue
-            if tag == "testcase":
-                outcome, flaky = _classify(elem)
-                name = elem.get("name") or ""
-                counts.testcases += 1
-                if outcome is Outcome.PASSED:
-                    counts.passed += 1
-                    counts.flaky += flaky
-                elif outcome is Outcome.FAILED:
-                    counts.failed += 1
+                    _release(elem)
                 else:
-                    counts.skipped += 1
-                if keep is None or keep(name):
-                    classname = elem.get("classname") or ""
-                    yield TestCase(
-                        job=job,
-                        name=name,
-                        classname=classname,
-                        suites=tuple(s for s, _ in suites),
-                        file=_file_of(elem, classname, suites),
-                        outcome=outcome,
-                        flaky=flaky,
-                        source=display,
-                        line=elem.sourceline or 0,
-                        **_capture_fields(elem, capture),
-                    )
+                    # A result element ended: the testcase around it (if any) needs a full read.
+                    # Not cleared: that testcase's `_classify` reads it.
+                    results_pending += 1
+                continue
+            testcases += 1
+            if len(elem) and results_pending:
+                outcome, flaky, found = _classify(elem)
+                # The results read here go with this testcase's clear(). Results removed otherwise
+                # (stray ones released with a suite) leave the count too high: slower, never wrong.
+                results_pending -= found
+                if outcome is _PASSED:
+                    passed += 1
+                    flaky_count += flaky
+                elif outcome is _FAILED:
+                    failed += 1
+                else:
+                    skipped += 1
+            elif elem.get("status") == "disabled":
+                # CTest/tst and others mark a test that did not run with status="disabled" and no result.
+                outcome, flaky = _SKIPPED, False
+                skipped += 1
+            else:
+                outcome, flaky = _PASSED, False
+                passed += 1
+            name = elem.get("name") or ""
+            if keep is None or keep(name):
+                classname = elem.get("classname") or ""
+                suites = _suites_of(elem)
+                yield TestCase(
+                    job=job,
+                    name=name,
+                    classname=classname,
+                    suites=tuple(s for s, _ in suites),
+                    file=_file_of(elem, classname, suites),
+                    outcome=outcome,
+                    flaky=flaky,
+                    source=display,
+                    line=elem.sourceline or 0,
+                    **_capture_fields(elem, capture),
+                )
+            elem.clear()  # keep_tail defaults to False; no keyword parsing in the hot loop
+            released += 1
+            if released == _RELEASE_EVERY:
+                # Drop the cleared testcases before this one in batches: one call per batch, not per case.
+                released = 0
                 _release(elem)
-            elif tag == "testsuite":
-                suites.pop()
-                _release(elem)
+        if not root_checked:
+            _check_root(context.root, display)
     except etree.XMLSyntaxError as exc:
+        first = None if root_checked else _first_element(path)
+        if first is not None:
+            # An entity declared in a DOCTYPE fails before any testcase ends: name the DOCTYPE.
+            _check_root(first, display)
         # iterparse may report a later symptom ("no element found"); the log, cleared above, has the cause.
-        first = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
-        msg, line = (first.message, first.line) if first is not None else (exc.msg, exc.lineno)
+        cause = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
+        msg, line = (cause.message, cause.line) if cause is not None else (exc.msg, exc.lineno)
         raise QualifyError(f"malformed XML: {msg}", display, line or None) from None
     except OSError as exc:
         raise QualifyError(f"cannot read results file: {exc.strerror or exc}", display) from None
-    if not root_seen:
-        raise QualifyError("empty results file", display)
+    finally:
+        counts.testcases += testcases
+        counts.passed += passed
+        counts.failed += failed
+        counts.skipped += skipped
+        counts.flaky += flaky_count
     counts.files += 1
+
+
+def _release(elem: etree._Element) -> None:
+    """Free a finished element and the siblings before it, keeping memory flat."""
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is not None:
+        index = parent.index(elem)
+        if index:
+            del parent[:index]
 
 
 def _capture_fields(elem: etree._Element, capture: bool) -> dict:

@@ -65,6 +65,14 @@ class JobCounts:
         else:
             self.skipped += 1
 
+    def merge(self, other: JobCounts) -> None:
+        self.files += other.files
+        self.testcases += other.testcases
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.flaky += other.flaky
+
     @property
     def executed(self) -> int:
         return self.passed + self.failed

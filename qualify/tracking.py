@@ -72,12 +72,11 @@ class _Loader(yaml.SafeLoader):
             result.key_lines[key] = self._file_line(key_node.start_mark)
         return result
 
-
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> dt.date | dt.datetime:  # type: ignore[override]
         # `expires: 2026-13-01` looks like a date to YAML's resolver but is none: PyYAML raises a bare
         # ValueError with no position, which would surface as an internal error.
         try:
-            return super().construct_yaml_timestamp(node)
+            return yaml.constructor.SafeConstructor.construct_yaml_timestamp(self, node)
         except ValueError:
             raise _Invalid(
                 f"{node.value!r} is not a valid date (expected YYYY-MM-DD)", self._file_line(node.start_mark)
@@ -86,6 +85,20 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
+    """The same loader on libyaml's scanner (PyYAML wheels ship it): the pure-Python scanner dominated
+    checks with thousands of declared tests. Errors are re-read with `_Loader` for its messages and lines."""
+
+    line_offset = 0
+    _file_line = _Loader._file_line
+    construct_mapping = _Loader.construct_mapping
+    construct_yaml_timestamp = _Loader.construct_yaml_timestamp
+
+
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _FastLoader.construct_mapping)
+_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", _FastLoader.construct_yaml_timestamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,20 +168,31 @@ def _expanded_size(root: yaml.Node, line_offset: int) -> int:
     return size(root)
 
 
+def _compose(loader_class: type, block: _Block) -> Any:
+    loader = loader_class(block.text)
+    loader.line_offset = block.first_line - 1
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        # Count what aliases expand to before building anything: an alias bomb never gets built.
+        _expanded_size(node, loader.line_offset)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _load_yaml(block: _Block) -> Any:
     if len(block.text) > MAX_YAML_CHARS:
         raise _Invalid(
             f"the YAML block is {len(block.text)} characters, over the limit of {MAX_YAML_CHARS}", block.first_line
         )
-    loader: _Loader | None = None
     try:
-        loader = _Loader(block.text)
-        loader.line_offset = block.first_line - 1
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _expanded_size(node, loader.line_offset)
-        return loader.construct_document(node)
+        try:
+            return _compose(_FastLoader, block)
+        except yaml.YAMLError:
+            pass  # re-read below: the pure-Python loader words and locates errors as documented
+        return _compose(_Loader, block)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + block.first_line if mark is not None else block.first_line
@@ -176,9 +200,6 @@ def _load_yaml(block: _Block) -> Any:
         raise _Invalid(f"YAML error: {problem}", line) from None
     except RecursionError:
         raise _Invalid("YAML nested too deeply; a qualify block needs a few levels", block.first_line) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
 
 
 def _find_block(text: str) -> tuple[dict | None, _Block | None]:

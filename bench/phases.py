@@ -1,0 +1,78 @@
+"""CPU seconds per phase of one check, in process: where 10x more declared tests go.
+
+    python3 bench/phases.py RESULTS_DIR TRACKING_DIR [TRACKING_DIR ...]
+
+Same steps as qualify.check.collect and write_outputs (serial), timed one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from qualify import console
+from qualify.check import read_tracking_file
+from qualify.files import expand
+from qualify.junit import read_testcases
+from qualify.matching import Matcher
+from qualify.model import JOBS, JobCounts
+from qualify.policy import PolicyConfig, evaluate, select_defects
+from qualify.report_json import build_report
+
+
+def phases(results: Path, tracking: Path) -> dict[str, float]:
+    spent: dict[str, float] = {}
+    clock = time.process_time()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.process_time()
+        spent[name] = spent.get(name, 0.0) + now - clock
+        clock = now
+
+    files = expand(["docs/issues/**/TRACKING.md"], tracking, what="TRACKING.md")
+    reads = [read_tracking_file(p, d) for p, d in files]
+    lap("TRACKING.md")
+    config = PolicyConfig(today=dt.date(2026, 11, 25), real_api_areas=("backend", "proxy"), requested_issues=())
+    defects, selection = select_defects(reads, config)
+    matcher = Matcher(defects)
+    lap("matching")
+    counts = {job: JobCounts() for job in JOBS}
+    for job in JOBS:
+        for path in sorted((results / job).glob("*.xml")):
+            cases = read_testcases(str(path), path.name, job, counts[job], matcher.wants)
+            while True:
+                lap("reading")
+                case = next(cases, None)
+                lap("reading")
+                if case is None:
+                    break
+                matcher.add(case)
+                lap("matching")
+    verdict = evaluate(reads, defects, selection, matcher.book, counts, config)
+    lap("policy")
+    console.render_text(verdict)
+    json.dumps(build_report(verdict), indent=2, ensure_ascii=False)
+    lap("output")
+    return spent
+
+
+def main(argv: list[str]) -> int:
+    results, trackings = Path(argv[0]), [Path(a) for a in argv[1:]]
+    rows = {t.name: phases(results, t) for t in trackings}
+    names = list(next(iter(rows.values())))
+    print("| phase (CPU s) | " + " | ".join(rows) + " |")
+    print("|---|" + "---:|" * len(rows))
+    for name in [*names, "total"]:
+        cells = [sum(r.values()) if name == "total" else r[name] for r in rows.values()]
+        print(f"| {name} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

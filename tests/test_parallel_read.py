@@ -1,0 +1,65 @@
+"""QUALIFY_WORKERS reads result files in several processes with the same verdict and the same errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qualify.check import CheckOptions, collect
+from qualify.errors import QualifyError
+from qualify.report_json import build_report
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _opts(workspace: Path, run: str) -> CheckOptions:
+    return CheckOptions(
+        mock_results=[f"runs/{run}/mock/*.xml"],
+        real_results=[f"runs/{run}/real/*.xml"],
+        workspace=workspace,
+        today=dt.date(2026, 11, 25),
+    )
+
+
+@pytest.mark.parametrize("run", ["qualified", "mock-only", "skipped-real"])
+def test_two_workers_give_the_serial_report(monkeypatch, run):
+    monkeypatch.setenv("QUALIFY_WORKERS", "1")
+    serial = build_report(collect(_opts(EXAMPLES, run)))
+    monkeypatch.setenv("QUALIFY_WORKERS", "2")
+    parallel = build_report(collect(_opts(EXAMPLES, run)))
+    assert parallel == serial
+    assert serial["results"]["real"]["testcases"] > 0
+
+
+def test_a_broken_file_is_reported_the_same_by_workers(monkeypatch, tmp_path):
+    shutil.copytree(EXAMPLES / "docs", tmp_path / "docs")
+    shutil.copytree(EXAMPLES / "runs" / "qualified", tmp_path / "runs" / "qualified")
+    (tmp_path / "runs" / "qualified" / "real" / "zz-broken.xml").write_text("<testsuites>\n<testcase name='a'>\n")
+    errors = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("QUALIFY_WORKERS", workers)
+        with pytest.raises(QualifyError) as exc:
+            collect(_opts(tmp_path, "qualified"))
+        errors.append((exc.value.message, exc.value.path, exc.value.line))
+    assert errors[0] == errors[1]
+    assert errors[0][1] == "runs/qualified/real/zz-broken.xml"
+
+
+def test_workers_must_be_a_number(monkeypatch):
+    monkeypatch.setenv("QUALIFY_WORKERS", "lots")
+    with pytest.raises(QualifyError, match="QUALIFY_WORKERS"):
+        collect(_opts(EXAMPLES, "qualified"))
+
+
+def test_auto_forks_only_for_big_inputs(monkeypatch):
+    from qualify import check
+
+    cpus = len(os.sched_getaffinity(0))
+    assert check._workers(3 * 1200, 3) == 1  # a few KB: one process, fast start
+    assert check._workers(check.PARALLEL_MIN_BYTES, 3) == min(cpus, 3)
+    monkeypatch.setenv("QUALIFY_WORKERS", "8")
+    assert check._workers(check.PARALLEL_MIN_BYTES, 1) == 1  # never more workers than files
