@@ -156,6 +156,10 @@ def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, w
         report = check_report(report_file, qualifies, problems, context)
     if api is not None:
         api_stand_in.check_api_use(api, run, report, qualifies, context)
+    elif report is not None:
+        # A recipe that publishes through the API must have been given the stand-in, not skipped.
+        skipped = [w["message"] for w in report["warnings"] if w["code"] == "publish-skipped"]
+        assert not skipped, f"{skipped}: api_stand_in.uses_api() missed this recipe's API inputs"
 
     # enforce fails the step, the job and so the workflow when not qualified; report never does.
     gate_fails = not qualifies and gate.mode == "enforce"
