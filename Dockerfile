@@ -33,6 +33,8 @@ LABEL org.opencontainers.image.title="qualify" \
       org.opencontainers.image.description="Qualify an issue's tracking file against mock and real test results"
 COPY --from=build /opt/venv /opt/venv
 COPY qualify /app/qualify
+# `qualify lint` finds the TRACKING.md schema next to the package (/app/schema).
+COPY schema /app/schema
 COPY entrypoint.py /app/entrypoint.py
 # `qualify` on PATH runs the same entry point (CLI: qualify --version, qualify check ...).
 # Byte-compile the app now so a cold `docker run` does not.

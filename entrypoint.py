@@ -16,14 +16,19 @@ def main() -> int:
         from qualify.cli import main as cli_main
 
         return cli_main(sys.argv[1:])
-    from qualify.action import run_action
-
     try:
+        from qualify.action import run_action
+
         return run_action(os.environ)
-    except Exception as exc:
+    except Exception as exc:  # the last line of defence: exit 2 with one line, never a traceback
         if os.environ.get("QUALIFY_DEBUG") == "1":
             raise
-        print(f"::error title=qualify::qualify internal error: {type(exc).__name__} (set QUALIFY_DEBUG=1)")
+        from qualify import workflow
+
+        hide = [os.environ.get("INPUT_TOKEN", ""), os.environ.get("GITHUB_TOKEN", "")]
+        reason = workflow.redact(workflow.internal_error(exc), hide)
+        print(workflow.command("error", f"qualify {reason}", title="qualify internal-error"))
+        sys.stderr.write(workflow.error_line(reason, hide))
         return 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Mapping
@@ -22,6 +23,8 @@ INPUTS = (
     "real-api-areas",
     "mode",
     "json-report",
+    "max-file-bytes",
+    "max-total-bytes",
     "token",
     "real-api-labels",
     "partner-labels",
@@ -84,13 +87,22 @@ def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
 
 def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | None = None) -> int:
     from qualify import workflow
-    from qualify.check import DEFAULT_TRACKING, CheckOptions, env_today, run
-    from qualify.cli import parse_issue_selection, split_globs, split_list
+    from qualify.check import (
+        DEFAULT_MAX_FILE_BYTES,
+        DEFAULT_MAX_TOTAL_BYTES,
+        DEFAULT_TRACKING,
+        CheckOptions,
+        env_today,
+        run,
+        write_outputs,
+    )
+    from qualify.cli import parse_bytes, parse_issue_selection, split_globs, split_list
     from qualify.model import Verdict
 
     out = out or sys.stdout
     err = err or sys.stderr
     inputs = read_inputs(env)
+    hide = tuple(v for v in (inputs["token"], env.get("GITHUB_TOKEN", "")) if v)
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
     report_path = inputs["json-report"] or "qualify-report.json"
     output_file = env.get("GITHUB_OUTPUT")
@@ -112,7 +124,7 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
     try:
         mode = inputs["mode"] or "enforce"
         if mode not in ("enforce", "report"):
-            raise QualifyError(f"input mode must be enforce or report, got {mode!r}")
+            raise QualifyError(f"input mode must be enforce or report, got {mode!r}", code="usage")
         mock = split_globs([inputs["mock-results"]])
         real = split_globs([inputs["real-results"]])
         github = github_options(inputs, env)
@@ -124,9 +136,12 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         if missing:
             raise QualifyError(
                 f"input {' and '.join(missing)} is required (glob of the job's JUnit XML files, "
-                "or the -artifact input naming an artifact of another run)"
+                "or the -artifact input naming an artifact of another run)",
+                code="usage",
             )
         issues, github.issue_queries = parse_issue_selection([inputs["issues"]])
+        max_file = inputs["max-file-bytes"]
+        max_total = inputs["max-total-bytes"]
         opts = CheckOptions(
             mock_results=mock,
             real_results=real,
@@ -140,10 +155,28 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
             today=env_today(),
             annotations=True,
             github=github,
+            max_file_bytes=parse_bytes(max_file, "input max-file-bytes") if max_file else DEFAULT_MAX_FILE_BYTES,
+            max_total_bytes=parse_bytes(max_total, "input max-total-bytes") if max_total else DEFAULT_MAX_TOTAL_BYTES,
+            secrets=hide,
         )
     except QualifyError as exc:
-        out.write(workflow.command("error", f"qualify: {exc}", title="qualify") + "\n")
-        err.write(f"qualify: error: {exc}\n")
+        message = workflow.redact(f"qualify: {exc}", hide)
+        out.write(workflow.command("error", message, title="qualify") + "\n")
+        err.write(workflow.error_line(str(exc), hide))
         set_outputs(False, 1)
+        try:  # the report and summary say "could not evaluate" too, never a stale verdict
+            fallback = CheckOptions(
+                mock_results=[],
+                real_results=[],
+                json_report=report_path,
+                summary=env.get("GITHUB_STEP_SUMMARY") or None,
+                workspace=workspace,
+                secrets=hide,
+            )
+            write_outputs(fallback, None, str(exc), io.StringIO(), exc.code)
+        except QualifyError as write_exc:
+            err.write(workflow.error_line(str(write_exc), hide))
         return 2
-    return run(opts, out, err, on_done=on_done)
+    from qualify.progress import Progress
+
+    return run(opts, out, err, on_done=on_done, progress=Progress.for_stream(err, env))

@@ -6,23 +6,30 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
 from qualify import artifacts, console, github_io, publish, summary, workflow
 from qualify.errors import QualifyError
-from qualify.files import expand
+from qualify.files import Found, expand, find
 from qualify.junit import read_testcases
 from qualify.matching import Matcher
-from qualify.model import JOBS, Defect, Finding, JobCounts, TrackingRead, Verdict
+from qualify.model import JOBS, Defect, Finding, JobCounts, TestCase, TrackingRead, Verdict
 from qualify.policy import PolicyConfig, evaluate, select_defects
+from qualify.progress import Reporter, Silent
 from qualify.report_json import build_report, error_report
 from qualify.tracking import issue_from_path, parse_tracking
 
 DEFAULT_TRACKING = "docs/issues/**/TRACKING.md"
 MAX_TRACKING_BYTES = 1024 * 1024
+# Results come from pull-request code: bound what one file, and all of them, may make us read.
+# Real runs are far smaller (a 10,000-test Jest report with output is a few MB); raise with
+# --max-file-bytes / --max-total-bytes (inputs max-file-bytes / max-total-bytes) if yours are not.
+DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
+DEFAULT_MAX_TOTAL_BYTES = 500 * 1024 * 1024
 
 
 @dataclass
@@ -40,6 +47,9 @@ class CheckOptions:
     annotations: bool = False
     allow_outside_workspace: bool = False
     github: github_io.GitHubOptions = field(default_factory=github_io.GitHubOptions)
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
+    secrets: tuple[str, ...] = ()  # values never to print (the token), on top of token-shaped text
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -69,10 +79,10 @@ def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
     )
 
 
-def collect(opts: CheckOptions) -> Verdict:
+def collect(opts: CheckOptions, progress: Reporter | None = None) -> Verdict:
     """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
     with github_io.connect(opts.github) as api, tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp:
-        return _collect(opts, api, Path(tmp))
+        return _collect(opts, api, Path(tmp), progress or Silent())
 
 
 def _select(
@@ -91,10 +101,11 @@ def _select(
     return replace(config, labels=labels), defects, [*selection, *notes, *stale], sources
 
 
-def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path) -> Verdict:
+def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress: Reporter) -> Verdict:
     workspace = opts.workspace
     if not workspace.is_dir():
-        raise QualifyError(f"workspace {workspace} is not a directory")
+        raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
+    total = 0
     tracking_files = expand(opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace)
     reads = [read_tracking_file(p, d) for p, d in tracking_files]
     config, defects, selection, sources = _select(opts, api, reads, tmp)
@@ -102,19 +113,96 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path) -> Verdic
     counts = {job: JobCounts() for job in JOBS}
     globs = {"mock": opts.mock_results, "real": opts.real_results}
     for job in JOBS:
-        files = sources.get(job) or expand(
-            globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace
-        )
+        if job in sources:  # an artifact of another run replaces the local glob of its job
+            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
+        else:
+            files = find(globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
         if not files:
             shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
             raise QualifyError(
                 f"--{job}-results {shown} matched no file under {workspace}; "
-                f"check the path and that the {job} job's JUnit files were downloaded or written"
+                f"check the path and that the {job} job's JUnit files were downloaded or written",
+                code="results-missing",
             )
-        for path, display in files:
-            for case in read_testcases(str(path), display, job, counts[job], keep=matcher.wants):
+        progress.job(job, len(files))
+        keep, capture = matcher.keeper(job), matcher.captures(job)
+        for f in files:
+            total = check_size(f.display, f.size, total, opts)
+            if _undecodable(str(f.real)):
+                raise QualifyError(
+                    "the file's path is not valid UTF-8, so it cannot be parsed or reported; rename the results file",
+                    f.display,
+                    code="results-unreadable",
+                )
+            for case in _read_results(str(f.real), f.display, job, counts[job], keep, capture):
                 matcher.add(case)
+            progress.file_read(job, counts[job])
+    progress.finish()
     return evaluate(reads, defects, selection, matcher.book, counts, config)
+
+
+def check_size(display: str, size: int, total: int, opts: CheckOptions) -> int:
+    """Refuse a results file before parsing it when it, or the running total, is over the limit."""
+    if size == 0:
+        raise QualifyError(
+            "empty results file (0 bytes): the job was probably killed before it finished writing",
+            display,
+            code="results-malformed",
+        )
+    if size > opts.max_file_bytes:
+        raise QualifyError(
+            f"results file is {size:,} bytes, over the per-file limit of {opts.max_file_bytes:,}; "
+            "raise --max-file-bytes (input max-file-bytes) if this file is genuine",
+            display,
+            code="results-too-large",
+        )
+    total += size
+    if total > opts.max_total_bytes:
+        raise QualifyError(
+            f"results reach {total:,} bytes with this file, over the total limit of {opts.max_total_bytes:,}; "
+            "raise --max-total-bytes (input max-total-bytes) if these files are genuine",
+            display,
+            code="results-too-large",
+        )
+    return total
+
+
+def _undecodable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+# libxml2's own limits (kept: no huge_tree) speak of parser options users cannot set; say what they mean.
+_XML_LIMITS = (
+    ("Excessive depth in document", "elements nested deeper than libxml2's limit of 256 levels"),
+    ("Text node too long", "a text node larger than libxml2's limit of 10 MB"),
+    ("Buffer size limit exceeded", "a name or attribute value larger than libxml2's limit of 10 MB"),
+    ("Huge input lookup", "a construct larger than libxml2's limit of 10 MB"),
+    ("xmlSAX2Characters: huge text node", "a text node larger than libxml2's limit of 10 MB"),
+)
+
+
+def explain_xml(message: str) -> str:
+    """One clear line for a libxml2 message: limits named plainly, no `XML_PARSE_HUGE` advice."""
+    for needle, meaning in _XML_LIMITS:
+        if needle in message:
+            return f"malformed XML: {meaning}; JUnit results never need this, the file is broken or hostile"
+    return " ".join(message.split())
+
+
+def _read_results(
+    path: str, display: str, job: str, counts: JobCounts, keep: Callable[[str], bool], capture: bool
+) -> Iterator[TestCase]:
+    try:
+        yield from read_testcases(path, display, job, counts, keep=keep, capture=capture)
+    except QualifyError as exc:
+        code = exc.code
+        if code == "could-not-evaluate":
+            code = "results-unreadable" if exc.message.startswith("cannot read") else "results-malformed"
+        raise QualifyError(explain_xml(exc.message), exc.path, exc.line, code=code) from None
 
 
 def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> None:
@@ -123,27 +211,40 @@ def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> No
         target = workspace / target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a" if append else "w", encoding="utf-8") as fh:
+        with target.open("a" if append else "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(text)
     except OSError as exc:
-        raise QualifyError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise QualifyError(f"cannot write {path}: {exc.strerror or exc}", code="output-failed") from None
 
 
-def write_outputs(opts: CheckOptions, verdict: Verdict | None, error: str | None, out: TextIO) -> None:
-    """Render the verdict (or the evaluation error) everywhere it was asked for."""
+def write_outputs(
+    opts: CheckOptions, verdict: Verdict | None, error: str | None, out: TextIO, error_code: str = "could-not-evaluate"
+) -> None:
+    """Render the verdict (or the evaluation error) everywhere it was asked for.
+
+    Everything passes through `redact`; every console line through `workflow.plain`, since test
+    names and file names come from pull-request code and the runner interprets the log.
+    """
+    hide = opts.secrets
     if opts.json_report:
-        report = build_report(verdict) if verdict is not None else error_report(error or "")
-        _write(opts.json_report, json.dumps(report, indent=2, ensure_ascii=False) + "\n", opts.workspace)
+        if verdict is not None:
+            report = build_report(verdict)
+        else:
+            report = {**error_report(error or ""), "error_code": error_code}
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        _write(opts.json_report, workflow.redact(text, hide), opts.workspace)
     if opts.summary:
         text = summary.render_summary(verdict) if verdict is not None else summary.render_error_summary(error or "")
-        _write(opts.summary, text, opts.workspace, append=True)
+        _write(opts.summary, workflow.redact(text, hide), opts.workspace, append=True)
     if verdict is not None:
-        out.write(console.render_text(verdict) + "\n")
+        for line in console.render_text(verdict).split("\n"):
+            out.write(workflow.plain(workflow.redact(line, hide)) + "\n")
         if opts.annotations:
             for line in workflow.annotations(verdict.all_findings):
-                out.write(line + "\n")
+                out.write(workflow.redact(line, hide) + "\n")
     elif opts.annotations:
-        out.write(workflow.command("error", f"qualify could not evaluate: {error}", title="qualify") + "\n")
+        message = workflow.redact(f"qualify could not evaluate: {error}", hide)
+        out.write(workflow.command("error", message, title="qualify") + "\n")
 
 
 def exit_code(verdict: Verdict, mode: str) -> int:
@@ -153,25 +254,37 @@ def exit_code(verdict: Verdict, mode: str) -> int:
 
 
 def run(
-    opts: CheckOptions, out: TextIO, err: TextIO, on_done: Callable[[Verdict | None, str | None], None] | None = None
+    opts: CheckOptions,
+    out: TextIO,
+    err: TextIO,
+    on_done: Callable[[Verdict | None, str | None], None] | None = None,
+    progress: Reporter | None = None,
 ) -> int:
     """Collect, render, and return the exit code (0 qualified, 1 not qualified, 2 could not evaluate)."""
     verdict: Verdict | None = None
     error: str | None = None
+    code = "could-not-evaluate"
     try:
-        verdict = collect(opts)
+        verdict = collect(opts, progress)
     except QualifyError as exc:
-        error = str(exc)
+        error, code = str(exc), exc.code
+    except Exception as exc:  # noqa: BLE001 - fail closed: a bug must not end without a verdict or report
+        if os.environ.get("QUALIFY_DEBUG") == "1":
+            traceback.print_exc(file=err)
+        error, code = workflow.internal_error(exc), "internal-error"
+    finally:
+        if progress is not None:
+            progress.close()
     verdict = _publish(opts, verdict, error, err)
     try:
-        write_outputs(opts, verdict, error, out)
+        write_outputs(opts, verdict, error, out, code)
     except QualifyError as exc:
-        err.write(f"qualify: error: {exc}\n")
+        err.write(workflow.error_line(str(exc), opts.secrets))
         return 2
     if on_done is not None:
         on_done(verdict, error)
     if verdict is None:
-        err.write(f"qualify: error: {error}\n")
+        err.write(workflow.error_line(error or "", opts.secrets))
         return 2
     return exit_code(verdict, opts.mode)
 
@@ -188,7 +301,7 @@ def _publish(opts: CheckOptions, verdict: Verdict | None, error: str | None, err
     if verdict is not None:
         return replace(verdict, findings=(*verdict.findings, *notes))
     for note in notes:
-        err.write(f"qualify: warning: {note.message}\n")
+        err.write(workflow.plain(workflow.redact(f"qualify: warning: {note.message}", opts.secrets)) + "\n")
     return verdict
 
 

@@ -1,17 +1,22 @@
-"""Command line: `qualify check`, `qualify lint`. Thin: parse arguments, call the core, exit code."""
+"""Command line: `qualify check`, `qualify lint`, `qualify init`. Thin: parse arguments, call the core, exit code."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qualify import __version__
 from qualify.errors import QualifyError
+from qualify.workflow import error_line, internal_error
+
+if TYPE_CHECKING:
+    from qualify.check import CheckOptions
 
 EXIT_ERROR = 2
 
@@ -34,9 +39,23 @@ def parse_issues(values: list[str] | None) -> tuple[int, ...]:
     for item in split_list(values):
         text = item.lstrip("#")
         if not text.isdigit() or int(text) <= 0:
-            raise QualifyError(f"--issues: {item!r} is not an issue number (expected e.g. 462,470)")
+            raise QualifyError(f"--issues: {item!r} is not an issue number (expected e.g. 462,470)", code="usage")
         issues.append(int(text))
     return tuple(dict.fromkeys(issues))
+
+
+_BYTES = re.compile(r"^\s*(\d{1,15})\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_bytes(value: str, name: str) -> int:
+    """A positive byte count: `104857600`, `100M`, `100MiB`, `2G` (binary units)."""
+    m = _BYTES.match(value or "")
+    if not m or int(m.group(1)) <= 0:
+        shown = value if len(value or "") <= 40 else value[:39] + "…"
+        raise QualifyError(f"{name}: {shown!r} is not a positive byte count (e.g. 104857600, 100M, 2G)", code="usage")
+    unit = (m.group(2) or "").lower()[:1]
+    return int(m.group(1)) * _UNIT[unit]
 
 
 def _date(value: str) -> dt.date:
@@ -101,6 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow result and TRACKING.md files outside the workspace",
     )
+    check.add_argument(
+        "--max-file-bytes",
+        metavar="N",
+        help="refuse a results file larger than N bytes before parsing it (default 100M; K, M, G accepted)",
+    )
+    check.add_argument(
+        "--max-total-bytes",
+        metavar="N",
+        help="refuse results whose files together exceed N bytes (default 500M)",
+    )
     annot = check.add_mutually_exclusive_group()
     annot.add_argument(
         "--annotations",
@@ -113,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = sub.add_parser("lint", help="validate TRACKING.md declarations", description="Exit 1 on any problem.")
     lint.add_argument("files", nargs="+", metavar="TRACKING.md")
+    _add_init(sub)
     return parser
 
 
@@ -150,8 +180,67 @@ def parse_issue_selection(values: list[str] | None) -> tuple[tuple[int, ...], tu
     return parse_issues(plain), queries
 
 
+def _add_init(sub: argparse._SubParsersAction) -> None:
+    init = sub.add_parser(
+        "init",
+        help="print a qualify block for an issue, filled with the tests whose titles mention it",
+        description=(
+            "Print a ready-to-paste `qualify:` front-matter block for ISSUE: every test whose title mentions it "
+            "(#462, Issue 462, ISSUE-462) with the jobs it ran in and its file. Exit 1 when none does."
+        ),
+    )
+    init.add_argument("issue", metavar="ISSUE", help="the issue number, e.g. 462 or #462")
+    init.add_argument("--mock-results", action="append", metavar="GLOB", help="JUnit XML of the mock job")
+    init.add_argument("--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job")
+    init.add_argument("--workspace", metavar="DIR", help="resolve globs relative to DIR (default: current directory)")
+    init.add_argument("--allow-outside-workspace", action="store_true", help="allow result files outside the workspace")
+
+
+def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qualify.init_block import run_init
+
+    text = args.issue.strip().lstrip("#")
+    if not text.isdigit() or int(text) <= 0:
+        raise QualifyError(f"ISSUE {args.issue!r} is not an issue number (expected e.g. 462)")
+    issue = int(text)
+    globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
+    missing = [f"--{job}-results" for job, v in globs.items() if not v]
+    if missing:
+        raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
+    workspace = Path(args.workspace) if args.workspace else Path.cwd()
+    return run_init(issue, globs, workspace, out, err, allow_outside=args.allow_outside_workspace)
+
+
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.check import DEFAULT_TRACKING, CheckOptions, env_today, run
+    from qualify.check import CheckOptions, run, write_outputs
+
+    try:
+        opts = _options(args)
+    except QualifyError as exc:
+        # Still write the reports asked for: a stale report from an earlier run must not say "qualified".
+        fallback = CheckOptions(
+            mock_results=[],
+            real_results=[],
+            json_report=args.json_report,
+            summary=args.summary,
+            workspace=Path(args.workspace) if args.workspace else Path.cwd(),
+            secrets=_secrets(args.token),
+        )
+        write_outputs(fallback, None, str(exc), out, exc.code)
+        raise
+    from qualify.progress import Progress
+
+    return run(opts, out, err, progress=Progress.for_stream(err, os.environ))
+
+
+def _options(args: argparse.Namespace) -> CheckOptions:
+    from qualify.check import (
+        DEFAULT_MAX_FILE_BYTES,
+        DEFAULT_MAX_TOTAL_BYTES,
+        DEFAULT_TRACKING,
+        CheckOptions,
+        env_today,
+    )
     from qualify.github_io import GitHubOptions, env_github, validate_sources
     from qualify.labels import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
 
@@ -187,12 +276,13 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if missing:
         raise QualifyError(
             f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job "
-            "(or --mock-results-artifact / --real-results-artifact)"
+            "(or --mock-results-artifact / --real-results-artifact)",
+            code="usage",
         )
     validate_sources(github, flag_style=True)
     areas = tuple(a.lower() for a in split_list(args.real_api_areas)) or ("backend", "proxy")
     issues, github.issue_queries = parse_issue_selection(args.issues)
-    opts = CheckOptions(
+    return CheckOptions(
         mock_results=mock,
         real_results=real,
         tracking=split_globs(args.tracking) or [DEFAULT_TRACKING],
@@ -206,8 +296,18 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         annotations=args.annotations if args.annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true",
         allow_outside_workspace=args.allow_outside_workspace,
         github=github,
+        max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes")
+        if args.max_file_bytes
+        else DEFAULT_MAX_FILE_BYTES,
+        max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes")
+        if args.max_total_bytes
+        else DEFAULT_MAX_TOTAL_BYTES,
+        secrets=_secrets(args.token),
     )
-    return run(opts, out, err)
+
+
+def _secrets(token: str | None) -> tuple[str, ...]:
+    return tuple(t for t in (token, os.environ.get("GITHUB_TOKEN"), os.environ.get("INPUT_TOKEN")) if t)
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
@@ -229,15 +329,17 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
             return _check(args, out, err)
         if args.command == "lint":
             return _lint(args, out)
+        if args.command == "init":
+            return _init(args, out, err)
         parser.print_help(out)
         return EXIT_ERROR
     except QualifyError as exc:
-        err.write(f"qualify: error: {exc}\n")
+        err.write(error_line(str(exc), _secrets(getattr(args, "token", None))))
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("QUALIFY_DEBUG") == "1":
             traceback.print_exc(file=err)
-        err.write(f"qualify: internal error: {type(exc).__name__}: {exc} (set QUALIFY_DEBUG=1 for a traceback)\n")
+        err.write(error_line(internal_error(exc), _secrets(getattr(args, "token", None))))
         return EXIT_ERROR
 
 

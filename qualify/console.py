@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qualify.model import Finding, Status, Verdict
+from qualify.policy import evidence_missing
 
 _MARK = {Status.PASSED: "pass", Status.FAILED: "FAIL", Status.SKIPPED: "skip", Status.NOT_FOUND: "MISSING"}
 
@@ -22,8 +23,14 @@ def render_text(verdict: Verdict) -> str:
         state = "qualified" if d.qualified else "NOT qualified"
         out.append(f"#{d.defect.issue} {d.defect.title} ({d.defect.tracking}) — {state}; rules: {', '.join(d.rules)}")
         for er in d.entries:
-            jobs = "  ".join(f"{job}: {_MARK[m.status]}" for job, m in er.matches.items())
+            jobs = "  ".join(
+                f"{job}: {_MARK[m.status]}" + (" (NO EVIDENCE)" if evidence_missing(er, job) else "")
+                for job, m in er.matches.items()
+            )
             out.append(f"    [{er.entry.kind}] {er.entry.test}  ->  {jobs}")
+        if d.undeclared:
+            more = f" (+{d.undeclared_more} more testcases)" if d.undeclared_more else ""
+            out.append(f"    undeclared tests mentioning #{d.defect.issue}: {len(d.undeclared)}{more} (see warnings)")
     counts = "; ".join(
         f"{job}: {c.files} file(s), {c.testcases} testcases ({c.passed} passed, {c.failed} failed, {c.skipped} skipped)"
         for job, c in verdict.counts.items()

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+# Why the check could not be evaluated (exit 2); the JSON report carries it as `error_code`.
+CODES = {
+    "usage": "bad arguments or inputs",
+    "results-missing": "a results glob matched no file",
+    "results-unreadable": "a results file or folder could not be read",
+    "results-malformed": "a results file is not well-formed JUnit XML",
+    "results-too-large": "a results file, or all of them together, exceed the byte limit",
+    "outside-workspace": "a glob or file leads outside the workspace",
+    "output-failed": "a report could not be written",
+    "internal-error": "a bug in qualify: please report it",
+    "could-not-evaluate": "any other reason the check could not run",
+}
+
 
 class QualifyError(Exception):
     """Could not evaluate: bad arguments, unreadable or malformed input.
 
-    `path` and `line` locate the cause when known, so the CLI can print `path:line: message`.
+    `path` and `line` locate the cause when known, so the CLI can print `path:line: message`;
+    `code` (one of CODES) lets the report and tests tell the reasons apart without parsing text.
     """
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, path: str | None = None, line: int | None = None, *, code: str = "could-not-evaluate"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
         self.line = line
+        self.code = code
 
     def __str__(self) -> str:
         where = self.path or ""

@@ -18,6 +18,10 @@ from qualify.model import JobCounts, Outcome, TestCase
 _ROOTS = ("testsuites", "testsuite")
 _SOURCE_EXT = re.compile(r"\.(?:[cm]?[jt]sx?|py|go|java|kt|rb|php|cs|rs|scala|swift)$")
 _SLASHED = re.compile(r"^[^\s]*[\\/][^\s]*$")
+# Evidence capture bounds, per testcase: memory stays flat and regexes search bounded text.
+MAX_OUTPUT_CHARS = 64 * 1024  # system-out kept: first and last half of this
+MAX_PROPERTIES = 64
+MAX_PROPERTY_CHARS = 4096
 
 
 def is_pathlike(value: str) -> bool:
@@ -60,6 +64,34 @@ def _classify(elem: etree._Element) -> tuple[Outcome, bool]:
     return Outcome.PASSED, bool(case.interim_result)
 
 
+def _bounded(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return text[:half] + "\n…\n" + text[-half:]
+
+
+def captured(elem: etree._Element) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The properties and system-out of one testcase element, bounded (for `evidence:` checks)."""
+    props: list[tuple[str, str]] = []
+    out: list[str] = []
+    size = 0
+    for child in elem:
+        if child.tag == "properties":
+            for prop in child:
+                if prop.tag != "property" or len(props) >= MAX_PROPERTIES:
+                    continue
+                value = prop.get("value")
+                if value is None:  # some reporters write the value as the element's text
+                    value = prop.text or ""
+                props.append(((prop.get("name") or "")[:MAX_PROPERTY_CHARS], _bounded(value, MAX_PROPERTY_CHARS)))
+        elif child.tag == "system-out" and child.text and size <= MAX_OUTPUT_CHARS:
+            text = _bounded(child.text, MAX_OUTPUT_CHARS)
+            out.append(text)
+            size += len(text)
+    return tuple(props), _bounded("\n".join(out), MAX_OUTPUT_CHARS)
+
+
 def _file_of(elem: etree._Element, classname: str, suites: list[tuple[str, str | None]]) -> str | None:
     file = elem.get("file")
     if file:
@@ -80,13 +112,17 @@ def read_testcases(
     job: str,
     counts: JobCounts,
     keep: Callable[[str], bool] | None = None,
+    capture: bool = False,
 ) -> Iterator[TestCase]:
     """Yield the testcases of one file that `keep(name)` wants; count every testcase in `counts`.
+
+    With `capture`, kept testcases also carry their properties and (bounded) system-out.
 
     Raises QualifyError naming the file (and line) when it is not readable JUnit XML.
     """
     suites: list[tuple[str, str | None]] = []
     root_seen = False
+    etree.clear_error_log()
     try:
         for event, elem in _parser_events(path):
             tag = elem.tag
@@ -127,19 +163,29 @@ def read_testcases(
                         flaky=flaky,
                         source=display,
                         line=elem.sourceline or 0,
+                        **_capture_fields(elem, capture),
                     )
                 _release(elem)
             elif tag == "testsuite":
                 suites.pop()
                 _release(elem)
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        raise QualifyError(f"malformed XML: {exc.msg}", display, line) from None
+        # iterparse may report a later symptom ("no element found"); the log, cleared above, has the cause.
+        first = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
+        msg, line = (first.message, first.line) if first is not None else (exc.msg, exc.lineno)
+        raise QualifyError(f"malformed XML: {msg}", display, line or None) from None
     except OSError as exc:
         raise QualifyError(f"cannot read results file: {exc.strerror or exc}", display) from None
     if not root_seen:
         raise QualifyError("empty results file", display)
     counts.files += 1
+
+
+def _capture_fields(elem: etree._Element, capture: bool) -> dict:
+    if not capture or len(elem) == 0:
+        return {}
+    properties, output = captured(elem)
+    return {"properties": properties, "output": output}
 
 
 def _release(elem: etree._Element) -> None:

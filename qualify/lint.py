@@ -1,13 +1,68 @@
-"""`qualify lint`: validate declarations and flag blocks that can never qualify."""
+"""`qualify lint`: validate declarations and flag blocks that can never qualify.
+
+Each file is read by the same parser `qualify check` uses (its first problem, with the exact line),
+then validated against schema/tracking.schema.json, which lists every other problem at once.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from qualify.check import read_tracking_file
+import qualify
+from qualify.check import MAX_TRACKING_BYTES, read_tracking_file
 from qualify.errors import QualifyError
 from qualify.model import Defect, Finding
+from qualify.schemacheck import SchemaError, Validator, Violation, to_json_data
+from qualify.tracking import raw_block
+
+SCHEMA_NAME = "tracking.schema.json"
+
+
+def schema_path() -> Path:
+    """Where the schema is: inside the installed package (wheel) or next to it (source tree, image)."""
+    here = Path(qualify.__file__).resolve().parent
+    for candidate in (here / "schema" / SCHEMA_NAME, here.parent / "schema" / SCHEMA_NAME):
+        if candidate.is_file():
+            return candidate
+    raise QualifyError(f"the TRACKING.md schema {SCHEMA_NAME} is missing from this installation (reinstall qualify)")
+
+
+def load_validator(path: Path | None = None) -> Validator:
+    path = path or schema_path()
+    try:
+        return Validator(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, SchemaError) as exc:
+        raise QualifyError(f"cannot use the schema: {exc}", str(path)) from None
+
+
+def _line_of(data: Any, path: tuple[str | int, ...], fallback: int) -> int:
+    """The file line of the value at `path`, from the line numbers the tracking loader records."""
+    line = getattr(data, "line", 0) or fallback
+    node = data
+    for step in path:
+        if isinstance(node, dict):
+            key = next((k for k in node if k == step or str(k) == step), None)
+            if key is None:
+                break
+            line = getattr(node, "key_lines", {}).get(key, line)
+            node = node[key]
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+        else:
+            break
+        line = getattr(node, "line", 0) or line
+    return line
+
+
+def schema_violations(text: str, validator: Validator) -> list[tuple[int, Violation]]:
+    """Schema problems of the file's `qualify` block, each with its file line; [] when there is no block."""
+    block = raw_block(text.removeprefix("\ufeff"))
+    if block is None:
+        return []
+    document = {"qualify": block}
+    return [(_line_of(document, v.path, 1), v) for v in validator.errors(to_json_data(document))]
 
 
 def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend", "proxy")) -> list[Finding]:
@@ -36,18 +91,40 @@ def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend"
     return found
 
 
-def lint_files(paths: list[Path], out: TextIO) -> int:
+def _schema_lines(path: Path, display: str, validator: Validator, skip_line: int | None) -> list[str]:
+    try:
+        if path.stat().st_size > MAX_TRACKING_BYTES:
+            return []
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # the parser already reported why the file cannot be read
+    lines = []
+    for line, v in schema_violations(text, validator):
+        if line != skip_line:  # the parser's own message for that line says it better
+            lines.append(f"{display}:{line}: tracking-invalid: schema: {v.pointer}: {v.message}\n")
+    return list(dict.fromkeys(lines))
+
+
+def lint_files(paths: list[Path], out: TextIO, validator: Validator | None = None) -> int:
+    validator = validator or load_validator()
     problems = 0
     for path in paths:
         display = str(path)
         if not path.is_file():
             raise QualifyError("no such file", display)
         read = read_tracking_file(path, display)
+        parser_line = None
         if read.invalid is not None:
             f = read.invalid
-            out.write(f"{display}:{f.line or 1}: {f.code}: {f.message}\n")
+            parser_line = f.line or 1
+            out.write(f"{display}:{parser_line}: {f.code}: {f.message}\n")
             problems += 1
-        elif read.defect is None:
+        extra = _schema_lines(path, display, validator, parser_line)
+        out.writelines(extra)
+        problems += len(extra)
+        if read.invalid is not None or extra:
+            continue
+        if read.defect is None:
             out.write(f"{display}:1: warning: no qualify block; this file is not checked\n")
         else:
             for f in static_findings(read.defect):

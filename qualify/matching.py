@@ -7,17 +7,26 @@ count only when no component-boundary match exists for that test in that job.
 
 Matching is O(1) per testcase: declared titles are indexed by their last word, so a testcase is
 examined further only when its last word is the last word of some declared title.
+
+Two cheap side-looks per testcase feed the diagnostics, in bounded memory:
+* near misses: a name whose last or second-to-last word is a word of some declared title is a
+  candidate "closest title" for it (at most MAX_NEAR per declared test and job, best shared-word
+  score kept); difflib ranks them only when the declared test is not found;
+* mentions: a name that mentions a declared issue (`#462`, `Issue 462`, `ISSUE-462`, `issue_462`)
+  but matches none of that defect's entries is an undeclared candidate (at most MAX_UNDECLARED).
 """
 
 from __future__ import annotations
 
+import difflib
+import heapq
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from qualify.junit import is_pathlike
-from qualify.model import Defect, Match, Outcome, TestCase
+from qualify.model import EVIDENCE_JOB, Defect, Evidence, Match, Outcome, TestCase
 
 SEP = " › "
 # Separators runners put between path components: Playwright ›, Vitest/Jest custom >, pytest ::.
@@ -25,6 +34,20 @@ _SEP_RE = re.compile(r"\s*(?:›|»|▸|::|\s>\s)\s*")
 _PARAMS = re.compile(r"\[[^\[\]]*\]$")
 _DOTTED = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+")
 MAX_EXAMPLES = 20  # testcases kept per declared test and job, for the report
+MAX_NEAR = 40  # candidate near-miss names kept per declared test and job
+MAX_CLOSEST = 3  # closest titles named in a test-not-found finding
+CLOSEST_CUTOFF = 0.5  # difflib ratio below which a name is not "close"
+MAX_UNDECLARED = 20  # distinct undeclared candidate names kept per defect
+# A title word that ends this many names is not distinctive in these results: it stops feeding the
+# near-miss sets, which bounds their cost whatever the suite's size.
+MAX_WORD_HITS = 500
+_TOKEN = re.compile(r"[^\W_]+")
+_STOP = frozenset(
+    "a an and are as at be by can does for from has have in is it its not of on or should that the then this to"
+    " when with without test tests it's".split()
+)
+# `#462`, `# 462`, `Issue 462`, `Issue #462`, `ISSUE-462`, `issue_462` (pytest function names).
+_MENTION = re.compile(r"(?<![A-Za-z0-9])(?:#[ \t]*|issue[ \t_:#-]*)(\d+)(?![0-9])", re.IGNORECASE)
 
 
 def canonical(text: str) -> str:
@@ -41,6 +64,18 @@ def _last_word(text: str) -> str:
 def _strip_params(name: str) -> str | None:
     stripped = _PARAMS.sub("", name.rstrip())
     return stripped if stripped != name.rstrip() and stripped else None
+
+
+def tokens(text: str) -> set[str]:
+    """Lower-case words, underscores and punctuation as separators, for similarity scoring."""
+    return set(_TOKEN.findall(text.lower()))
+
+
+def mentioned_issues(name: str) -> set[int]:
+    """Issue numbers a test title mentions; the substring pre-check keeps the common case cheap."""
+    if "#" not in name and "ssue" not in name and "SSUE" not in name:
+        return set()
+    return {int(m.group(1)) for m in _MENTION.finditer(name)}
 
 
 def path_components(path: str) -> list[str]:
@@ -92,6 +127,9 @@ def _matches(declared: str, forms: Iterable[str], boundary: str) -> bool:
     return any(f == declared or f.endswith(boundary + declared) for f in forms)
 
 
+_Check = tuple[str | None, "re.Pattern[str] | None"]
+
+
 @dataclass(slots=True)
 class _Target:
     defect_index: int
@@ -100,14 +138,75 @@ class _Target:
     spaced: str  # the title with path separators as spaces, for space-joined names
     file: str | None
     has_params: bool
+    evidence: tuple[_Check, ...] = ()
+    words: frozenset[str] = frozenset()  # distinctive lower-case words, for near-miss scoring
+
+
+@dataclass(slots=True)
+class _Near:
+    """A bounded set of names, best shared-word scores kept."""
+
+    heap: list[tuple[int, int, str]] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def offer(self, score: int, seq: int, name: str) -> None:
+        if name in self.names:
+            return
+        if len(self.heap) < MAX_NEAR:
+            heapq.heappush(self.heap, (score, -seq, name))
+            self.names.add(name)
+        elif score > self.heap[0][0]:
+            _, _, dropped = heapq.heapreplace(self.heap, (score, -seq, name))
+            self.names.discard(dropped)
+            self.names.add(name)
+
+
+@dataclass(slots=True)
+class Undeclared:
+    """Tests that mention a defect's issue but match none of its declared entries."""
+
+    cases: dict[str, list[TestCase]] = field(default_factory=dict)  # name -> first case per job
+    more: int = 0  # testcases left out once MAX_UNDECLARED names were kept
+
+    def add(self, case: TestCase) -> None:
+        seen = self.cases.get(case.name)
+        if seen is None:
+            if len(self.cases) >= MAX_UNDECLARED:
+                self.more += 1
+                return
+            seen = self.cases[case.name] = []
+        if all(c.job != case.job for c in seen):
+            seen.append(_lean(case))
+
+
+def _lean(case: TestCase) -> TestCase:
+    return replace(case, properties=(), output="") if case.properties or case.output else case
+
+
+def _similarity(title: str, name: str) -> float:
+    """difflib ratio of the title against the name and each trailing part of its path."""
+    n = canonical(name)
+    forms = [n]
+    parts = n.split(SEP)
+    forms += [SEP.join(parts[i:]) for i in range(1, len(parts))]
+    matcher = difflib.SequenceMatcher(None, b=title)  # b is the side difflib caches
+    best = 0.0
+    for form in forms:
+        matcher.set_seq1(form)
+        if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+            best = max(best, matcher.ratio())
+    return best
 
 
 @dataclass(slots=True)
 class MatchBook:
-    """Collects, per declared entry and job, the testcases that matched it."""
+    """Collects, per declared entry and job, the testcases that matched it, and the diagnostics."""
 
     strong: dict[tuple[int, int, str], Match] = field(default_factory=dict)
     weak: dict[tuple[int, int, str], Match] = field(default_factory=dict)
+    near: dict[tuple[int, int, str], _Near] = field(default_factory=dict)
+    titles: dict[tuple[int, int], str] = field(default_factory=dict)
+    undeclared: dict[int, Undeclared] = field(default_factory=dict)  # defect index -> candidates
 
     def get(self, defect_index: int, entry_index: int, job: str) -> Match:
         key = (defect_index, entry_index, job)
@@ -115,6 +214,18 @@ class MatchBook:
         if found is not None and found.total:
             return found
         return self.weak.get(key) or Match()
+
+    def closest(self, defect_index: int, entry_index: int, job: str) -> tuple[str, ...]:
+        """Up to MAX_CLOSEST existing names nearest to a declared title in that job, best first."""
+        near = self.near.get((defect_index, entry_index, job))
+        title = self.titles.get((defect_index, entry_index))
+        if near is None or title is None:
+            return ()
+        scored = sorted(((_similarity(title, name), name) for _, _, name in near.heap), key=lambda x: (-x[0], x[1]))
+        return tuple(name for ratio, name in scored[:MAX_CLOSEST] if ratio >= CLOSEST_CUTOFF)
+
+    def undeclared_for(self, defect_index: int) -> Undeclared:
+        return self.undeclared.get(defect_index) or Undeclared()
 
 
 def _record(
@@ -124,10 +235,11 @@ def _record(
     *,
     weak: bool,
     file_checked: bool,
+    evidence: tuple[_Check, ...],
 ) -> None:
     m = book.get(key)
     if m is None:
-        m = book[key] = Match()
+        m = book[key] = Match(evidence_hits=[0] * len(evidence))
     m.total += 1
     if case.outcome is Outcome.PASSED:
         m.passed += 1
@@ -138,8 +250,29 @@ def _record(
         m.skipped += 1
     m.word_boundary += weak
     m.file_unverified += not file_checked
+    if evidence and case.job == EVIDENCE_JOB and case.outcome is Outcome.PASSED:
+        hits = [_carries(case, check) for check in evidence]
+        for i, hit in enumerate(hits):
+            m.evidence_hits[i] += hit
+        m.evidenced += all(hits)
     if len(m.examples) < MAX_EXAMPLES:
-        m.examples.append(case)
+        m.examples.append(_lean(case))
+
+
+def _compile(evidence: tuple[Evidence, ...]) -> tuple[_Check, ...]:
+    # Output is a log: ^ and $ anchor at its lines. A property value is one string.
+    return tuple(
+        (e.property, None if e.pattern is None else re.compile(e.pattern, re.MULTILINE if e.property is None else 0))
+        for e in evidence
+    )
+
+
+def _carries(case: TestCase, check: _Check) -> bool:
+    """Whether one testcase carries one evidence item. Texts are bounded when captured (junit.py)."""
+    prop, pattern = check
+    if prop is None:
+        return pattern is not None and pattern.search(case.output) is not None
+    return any(name == prop and (pattern is None or pattern.search(value)) for name, value in case.properties)
 
 
 class Matcher:
@@ -147,17 +280,99 @@ class Matcher:
 
     def __init__(self, defects: list[Defect]) -> None:
         self._by_word: dict[str, list[_Target]] = {}
+        self._near_words: dict[str, list[_Target]] = {}  # raw title words -> targets, for near misses
+        self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
+        self._evidence = False
+        self._seq = 0
+        self.book = MatchBook()
         for di, defect in enumerate(defects):
+            self._issues.setdefault(defect.issue, []).append(di)
             for ei, entry in enumerate(defect.coverage):
                 title = canonical(entry.test)
-                target = _Target(di, ei, title, title.replace(SEP, " "), entry.file, bool(_PARAMS.search(title)))
+                words = frozenset(w for w in tokens(title) if w not in _STOP and (len(w) >= 3 or w.isdigit()))
+                target = _Target(
+                    di,
+                    ei,
+                    title,
+                    title.replace(SEP, " "),
+                    entry.file,
+                    bool(_PARAMS.search(title)),
+                    _compile(entry.evidence),
+                    words,
+                )
+                self._evidence = self._evidence or bool(entry.evidence)
                 self._by_word.setdefault(_last_word(title), []).append(target)
-        self.book = MatchBook()
+                self.book.titles[(di, ei)] = title
+                for raw in set(title.replace(SEP, " ").split()):
+                    if set(_TOKEN.findall(raw.lower())) & words:
+                        self._near_words.setdefault(raw, []).append(target)
+
+    def captures(self, job: str) -> bool:
+        """Whether testcases of this job must carry their properties/system-out (some entry declares evidence)."""
+        return self._evidence and job == EVIDENCE_JOB
+
+    def keeper(self, job: str) -> Callable[[str], bool]:
+        """The per-testcase filter for one job: `wants`, plus the near-miss and mention side-looks.
+
+        The hot path of a huge result set: one rsplit, a few dict/substring look-ups per name.
+        """
+        near_words = dict(self._near_words)  # per job: a word common in one job may be rare in the other
+        hits: dict[str, int] = {}
+        issues = self._issues
+        wants_last = self._wants_last
+        note_near = self._note_near
+        by_word = self._by_word
+
+        def keep(name: str) -> bool:
+            parts = name.rsplit(None, 2)
+            if not parts:
+                return False
+            last = parts[-1]
+            if last in near_words or (len(parts) > 1 and parts[-2] in near_words):
+                note_near(name, parts, job, near_words, hits)
+            if issues and ("#" in name or "ssue" in name or "SSUE" in name) and mentioned_issues(name) & issues.keys():
+                return True  # `add` decides whether it is declared or an undeclared candidate
+            # `wants`, inlined for the common case (saves a call per testcase)
+            if (last if last.isascii() else unicodedata.normalize("NFC", last)) in by_word:
+                return True
+            return last.endswith("]") and wants_last(name, last)
+
+        return keep
+
+    def _note_near(
+        self, name: str, parts: list[str], job: str, near_words: dict[str, list[_Target]], hits: dict[str, int]
+    ) -> None:
+        targets: dict[int, _Target] = {}
+        for w in parts[-2:]:
+            found = near_words.get(w)
+            if found is None:
+                continue
+            count = hits[w] = hits.get(w, 0) + 1
+            if count >= MAX_WORD_HITS:
+                del near_words[w]
+            targets.update((id(t), t) for t in found)
+        if not targets:
+            return
+        words = tokens(name)
+        self._seq += 1
+        for t in targets.values():
+            key = (t.defect_index, t.entry_index, job)
+            near = self.book.near.get(key)
+            if near is None:
+                near = self.book.near[key] = _Near()
+            near.offer(len(words & t.words), self._seq, name)
 
     def wants(self, name: str) -> bool:
         """Cheap pre-filter on the raw testcase name (the hot path for huge result sets)."""
-        if _last_word(name) in self._by_word:
+        parts = name.rsplit(None, 1)
+        return bool(parts) and self._wants_last(name, parts[-1])
+
+    def _wants_last(self, name: str, last: str) -> bool:
+        # NFC leaves ASCII unchanged: skip it for the common case.
+        if (last if last.isascii() else unicodedata.normalize("NFC", last)) in self._by_word:
             return True
+        if not last.endswith("]"):
+            return False  # no [params] to strip (`last` is the name's last word, trailing space gone)
         stripped = _strip_params(name)
         return stripped is not None and _last_word(stripped) in self._by_word
 
@@ -166,8 +381,16 @@ class Matcher:
         stripped = _strip_params(case.name)
         if stripped is not None:
             targets += [t for t in self._by_word.get(_last_word(stripped), ()) if not t.has_params]
-        if not targets:
-            return
+        matched: set[int] = set()
+        if targets:
+            self._match_targets(case, targets, stripped, matched)
+        if self._issues:
+            for issue in mentioned_issues(case.name):
+                for di in self._issues.get(issue, ()):
+                    if di not in matched:
+                        self.book.undeclared.setdefault(di, Undeclared()).add(case)
+
+    def _match_targets(self, case: TestCase, targets: list[_Target], stripped: str | None, matched: set[int]) -> None:
         cache: dict[bool, _Forms] = {}
         for t in targets:
             strip = not t.has_params and stripped is not None
@@ -184,10 +407,12 @@ class Matcher:
                     continue
                 file_checked = True
             key = (t.defect_index, t.entry_index, case.job)
+            matched.add(t.defect_index)
             _record(
                 self.book.weak if weak else self.book.strong,
                 key,
                 case,
                 weak=weak,
                 file_checked=file_checked or not t.file,
+                evidence=t.evidence,
             )

@@ -40,6 +40,9 @@ class TestCase:
     flaky: bool
     source: str
     line: int
+    # Captured only for declared testcases and only when some entry declares `evidence` (bounded).
+    properties: tuple[tuple[str, str], ...] = ()
+    output: str = ""
 
 
 @dataclass(slots=True)
@@ -67,6 +70,25 @@ class JobCounts:
         return self.passed + self.failed
 
 
+EVIDENCE_JOB = "real"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One `evidence:` item: a JUnit property (name, value regex) or system-out regex a real run must carry."""
+
+    property: str | None  # None: the item is about system-out
+    pattern: str | None  # regex for re.search; None: the property only has to be present
+    line: int
+
+    def describe(self) -> str:
+        if self.property is None:
+            return f"output matching /{self.pattern}/"
+        if self.pattern is None:
+            return f"property {self.property!r}"
+        return f"property {self.property!r} matching /{self.pattern}/"
+
+
 @dataclass(frozen=True, slots=True)
 class CoverageEntry:
     test: str
@@ -74,6 +96,7 @@ class CoverageEntry:
     kind: str
     jobs: tuple[str, ...]
     line: int
+    evidence: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +136,7 @@ class Finding:
     line: int | None = None
     hint: str | None = None
     waived: bool = False
+    closest: tuple[str, ...] = ()  # for test-not-found: the nearest titles that do exist in that job
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -126,6 +150,7 @@ class Finding:
             "line": self.line,
             "hint": self.hint,
             "waived": self.waived,
+            "closest": list(self.closest),
         }
 
 
@@ -150,6 +175,8 @@ class Match:
     flaky: int = 0
     word_boundary: int = 0  # matched only at a word boundary (space-joined names)
     file_unverified: int = 0  # matched by title only because the results carry no file
+    evidenced: int = 0  # passed runs in the real job carrying every `evidence` item of the entry
+    evidence_hits: list[int] = field(default_factory=list)  # per evidence item: passed runs carrying it
     examples: list[TestCase] = field(default_factory=list)
 
     @property
@@ -170,11 +197,24 @@ class EntryResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Candidate:
+    """A test whose title mentions the defect's issue but that no coverage entry declares."""
+
+    name: str
+    jobs: tuple[str, ...]
+    file: str | None
+    source: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class DefectResult:
     defect: Defect
     rules: tuple[str, ...]
     entries: tuple[EntryResult, ...]
     findings: tuple[Finding, ...]
+    undeclared: tuple[Candidate, ...] = ()
+    undeclared_more: int = 0  # further mentioning testcases left out of `undeclared` (bounded)
 
     @property
     def problems(self) -> list[Finding]:

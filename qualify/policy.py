@@ -6,9 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from qualify import labels as label_rules
-from qualify.matching import MatchBook
+from qualify.matching import MatchBook, canonical
 from qualify.model import (
+    EVIDENCE_JOB,
     JOBS,
+    Candidate,
     Defect,
     DefectResult,
     EntryResult,
@@ -149,11 +151,70 @@ def rules_for(defect: Defect, config: PolicyConfig) -> tuple[str, ...]:
 _ENTRY_CODES = {Status.NOT_FOUND: "test-not-found", Status.SKIPPED: "test-skipped", Status.FAILED: "test-failed"}
 
 
-def _entry_finding(defect: Defect, er: EntryResult, job: str, match: Match) -> Finding | None:
+def evidence_missing(er: EntryResult, job: str) -> bool:
+    """A passed real-API entry with `evidence:` whose passing runs never carried all of it."""
+    match = er.matches.get(job)
+    return (
+        job == EVIDENCE_JOB
+        and bool(er.entry.evidence)
+        and match is not None
+        and match.status is Status.PASSED
+        and match.evidenced == 0
+    )
+
+
+def _evidence_finding(er: EntryResult, match: Match, base: dict) -> Finding:
+    passed = match.passed
+    items = "; ".join(
+        f"{e.describe()} ({hits} of {passed} passing run(s))"
+        for e, hits in zip(er.entry.evidence, match.evidence_hits or [0] * len(er.entry.evidence), strict=True)
+    )
+    return Finding(
+        code="evidence-missing",
+        message=f"passed in the {EVIDENCE_JOB} job, but no passing run carried all the declared evidence: {items}",
+        hint=(
+            "make the real-API test record it (Playwright: test.info().annotations.push({type, description}); "
+            "pytest: record_property(name, value); or print it to stdout and let the reporter keep system-out), "
+            "and check that --real-results holds the real-API run's files"
+        ),
+        **base,
+    )
+
+
+def _not_found(defect: Defect, er: EntryResult, job: str, book: MatchBook, index: int, ei: int, base: dict) -> Finding:
+    entry = er.entry
+    where = f" in {entry.file}" if entry.file else ""
+    message = f"declared test not found in the {job} job's results{where}"
+    hint = f"check the title in TRACKING.md against the test, and that the {job} job ran its file"
+    elsewhere = [j for j in JOBS if j != job and book.get(index, ei, j).total]
+    if elsewhere:
+        other = elsewhere[0]
+        message += f"; the title IS in the {other} job's results ({book.get(index, ei, other).total} run(s))"
+        hint = (
+            f"declared for the {job} job but it ran only in the {other} job: make the {job} job run it "
+            f"(e.g. include its file or enable its real-API flag), or correct `jobs:`"
+        )
+    closest = book.closest(index, ei, job)
+    if closest:
+        title = canonical(entry.test)
+        if entry.file and any(canonical(n) == title or canonical(n).endswith(" › " + title) for n in closest):
+            message += f"; a test with this exact title exists in that job, but not in {entry.file}"
+            hint = "check `file:` in TRACKING.md: the title matched in another file"
+        message += "; closest titles there: " + ", ".join(f"“{n}”" for n in closest)
+        if not elsewhere and hint.startswith("check the title"):
+            hint = "if the test was renamed, update `test:` in TRACKING.md to its new title"
+    return Finding(code="test-not-found", message=message, hint=hint, closest=closest, **base)
+
+
+def _entry_finding(
+    defect: Defect, er: EntryResult, job: str, match: Match, book: MatchBook, index: int, ei: int
+) -> Finding | None:
     status = match.status
     entry = er.entry
     base = dict(issue=defect.issue, test=entry.test, job=job, file=defect.tracking, line=entry.line)
     if status is Status.PASSED:
+        if evidence_missing(er, job):
+            return _evidence_finding(er, match, base)
         if match.flaky:
             return Finding(
                 code="flaky",
@@ -162,14 +223,8 @@ def _entry_finding(defect: Defect, er: EntryResult, job: str, match: Match) -> F
                 **base,
             )
         return None
-    where = f" in {entry.file}" if entry.file else ""
     if status is Status.NOT_FOUND:
-        return Finding(
-            code="test-not-found",
-            message=f"declared test not found in the {job} job's results{where}",
-            hint=f"check the title in TRACKING.md against the test, and that the {job} job ran its file",
-            **base,
-        )
+        return _not_found(defect, er, job, book, index, ei, base)
     if status is Status.SKIPPED:
         hint = f"make the {job} job run it"
         if job == "real":
@@ -190,9 +245,54 @@ def _entry_finding(defect: Defect, er: EntryResult, job: str, match: Match) -> F
 
 def _passed_in(entries: tuple[EntryResult, ...], job: str, kinds: tuple[str, ...] | None = None) -> bool:
     return any(
-        job in er.matches and er.matches[job].status is Status.PASSED and (kinds is None or er.entry.kind in kinds)
+        job in er.matches
+        and er.matches[job].status is Status.PASSED
+        and not evidence_missing(er, job)
+        and (kinds is None or er.entry.kind in kinds)
         for er in entries
     )
+
+
+def _undeclared(defect: Defect, index: int, book: MatchBook) -> tuple[tuple[Candidate, ...], int, list[Finding]]:
+    found = book.undeclared_for(index)
+    candidates = tuple(
+        Candidate(
+            name=name,
+            jobs=tuple(j for j in JOBS if any(c.job == j for c in cases)),
+            file=next((c.file for c in cases if c.file), None),
+            source=cases[0].source,
+            line=cases[0].line,
+        )
+        for name, cases in found.cases.items()
+    )
+    findings = [
+        Finding(
+            code="undeclared-test",
+            severity="warning",
+            message=(
+                f"mentions #{defect.issue} in its title but no coverage entry declares it "
+                f"(seen in {', '.join(c.jobs)}: {c.source}:{c.line})"
+            ),
+            issue=defect.issue,
+            test=c.name,
+            file=defect.tracking,
+            line=defect.line,
+            hint=f"declare it under `coverage:` (`qualify init {defect.issue}` prints a block), or ignore this",
+        )
+        for c in candidates
+    ]
+    if found.more:
+        findings.append(
+            Finding(
+                code="undeclared-test",
+                severity="warning",
+                message=f"{found.more} more testcase(s) mention #{defect.issue} but are not declared (not listed)",
+                issue=defect.issue,
+                file=defect.tracking,
+                line=defect.line,
+            )
+        )
+    return candidates, found.more, findings
 
 
 def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyConfig) -> DefectResult:
@@ -202,11 +302,12 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
         for ei, e in enumerate(defect.coverage)
     )
     findings: list[Finding] = []
-    for er in entries:
+    for ei, er in enumerate(entries):
         for job, match in er.matches.items():
-            f = _entry_finding(defect, er, job, match)
+            f = _entry_finding(defect, er, job, match, book, index, ei)
             if f is not None:
                 findings.append(f)
+    undeclared, more, undeclared_findings = _undeclared(defect, index, book)
     at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
     if not _passed_in(entries, "mock"):
         findings.append(
@@ -255,7 +356,15 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
     findings = _apply_waiver(defect, findings, config)
     # After the waiver: an exception covers missing tests, never labels that could not be read.
     findings += label_rules.findings(defect, config.labels, config.real_api_areas)
-    return DefectResult(defect=defect, rules=rules, entries=entries, findings=tuple(findings))
+    findings += undeclared_findings
+    return DefectResult(
+        defect=defect,
+        rules=rules,
+        entries=entries,
+        findings=tuple(findings),
+        undeclared=undeclared,
+        undeclared_more=more,
+    )
 
 
 def _apply_waiver(defect: Defect, findings: list[Finding], config: PolicyConfig) -> list[Finding]:

@@ -24,9 +24,9 @@ def fit_chars(text: str, limit: int) -> str:
     """`text` within `limit` characters, cut at a line break, with a note saying so."""
     if len(text) <= limit:
         return text
-    room = limit - len(_CUT_NOTE)
+    room = limit - len(_CUT_NOTE) - len(summary.DETAILS_CLOSE)
     cut = text.rfind("\n", 0, room)
-    return text[: cut if cut > 0 else room] + _CUT_NOTE
+    return summary.close_details(text[: cut if cut > 0 else room]) + _CUT_NOTE
 
 
 def comment_body(report_md: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from qualify import __version__
-from qualify.model import DefectResult, Match, TestCase, Verdict
+from qualify.model import EVIDENCE_JOB, CoverageEntry, DefectResult, Match, TestCase, Verdict
 
 
 def _case(case: TestCase) -> dict[str, object]:
@@ -20,8 +20,20 @@ def _case(case: TestCase) -> dict[str, object]:
     }
 
 
-def _match(m: Match) -> dict[str, object]:
+def _evidence(entry: CoverageEntry, m: Match) -> dict[str, object]:
+    hits = m.evidence_hits or [0] * len(entry.evidence)
     return {
+        "satisfied": m.evidenced > 0,
+        "passing_runs_with_all": m.evidenced,
+        "items": [
+            {"property": e.property, "matches": e.pattern, "output": e.property is None, "passing_runs_with_it": h}
+            for e, h in zip(entry.evidence, hits, strict=True)
+        ],
+    }
+
+
+def _match(m: Match, entry: CoverageEntry, job: str) -> dict[str, object]:
+    out = {
         "status": str(m.status),
         "matched": m.total,
         "passed": m.passed,
@@ -32,6 +44,9 @@ def _match(m: Match) -> dict[str, object]:
         "word_boundary_only": m.total > 0 and m.word_boundary == m.total,
         "testcases": [_case(c) for c in m.examples],
     }
+    if entry.evidence and job == EVIDENCE_JOB:
+        out["evidence"] = _evidence(entry, m)
+    return out
 
 
 def _defect(d: DefectResult) -> dict[str, object]:
@@ -62,10 +77,15 @@ def _defect(d: DefectResult) -> dict[str, object]:
                 "kind": er.entry.kind,
                 "jobs": list(er.entry.jobs),
                 "line": er.entry.line,
-                "results": {job: _match(m) for job, m in er.matches.items()},
+                "results": {job: _match(m, er.entry, job) for job, m in er.matches.items()},
             }
             for er in d.entries
         ],
+        "undeclared_candidates": [
+            {"name": c.name, "jobs": list(c.jobs), "file": c.file, "source": c.source, "line": c.line}
+            for c in d.undeclared
+        ],
+        "undeclared_more": d.undeclared_more,
     }
 
 

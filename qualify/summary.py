@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import html
+import re
 
 from qualify.model import DefectResult, Finding, Match, Status, Verdict
+from qualify.policy import evidence_missing
 
 MAX_CELL = 300
 # GitHub rejects a step summary over 1 MiB; stay well under it and say what was cut.
 MAX_SUMMARY_BYTES = 900 * 1024
+# Past this many table rows (or findings) a report folds the less urgent part into <details>.
+COLLAPSE_ROWS = 15
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"})
-_ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❔"}
+_ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❓"}
 
 
 def md(text: str, limit: int = MAX_CELL) -> str:
@@ -21,7 +25,20 @@ def md(text: str, limit: int = MAX_CELL) -> str:
     return html.escape(text, quote=False).translate(_MD_SPECIAL)
 
 
-def _cell(m: Match | None) -> str:
+def md_cell(text: str, limit: int = MAX_CELL, every: int = 24) -> str:
+    """md() for a table cell: a long unbroken run (ids, URLs) may wrap at <wbr>, so the status
+    columns to its right stay on screen instead of behind a horizontal scrollbar."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    tokens = []
+    for token in text.split(" "):
+        chunks = [token[i : i + every] for i in range(0, len(token), every)] or [""]
+        tokens.append("<wbr>".join(md(chunk, limit=len(chunk) + 1) for chunk in chunks))
+    return " ".join(tokens)
+
+
+def _cell(m: Match | None, no_evidence: bool = False) -> str:
     if m is None:
         return "—"
     status = m.status
@@ -35,6 +52,10 @@ def _cell(m: Match | None) -> str:
         extra.append("file not verified")
     if m.total and m.word_boundary == m.total:
         extra.append("word match")
+    if no_evidence:
+        extra.append("evidence missing")
+    elif m.evidenced:
+        extra.append("evidence ✓")
     return f"{_ICON[status]} {label}" + (f" ({', '.join(extra)})" if extra else "")
 
 
@@ -48,10 +69,19 @@ def _defect_rows(d: DefectResult) -> list[str]:
         head = f"{verdict} [#{d.defect.issue}]({md(d.defect.tracking)})" if i == 0 else ""
         rules = ", ".join(d.rules) if i == 0 else ""
         rows.append(
-            f"| {head} | {rules} | {md(er.entry.test)} | {er.entry.kind} | "
-            f"{_cell(er.matches.get('mock'))} | {_cell(er.matches.get('real'))} |"
+            f"| {head} | {rules} | {md_cell(er.entry.test)} | {er.entry.kind} | "
+            f"{_cell(er.matches.get('mock'))} | {_cell(er.matches.get('real'), evidence_missing(er, 'real'))} |"
         )
     return rows
+
+
+_ESCAPED_CODE = re.compile(r"\\`(.+?)\\`")
+
+
+def _code_spans(escaped: str) -> str:
+    """`word` in a message reads as code, not as literal backticks. Works on md() output, where every
+    backtick is escaped, so the content between a pair is already inert."""
+    return _ESCAPED_CODE.sub(r"<code>\1</code>", escaped)
 
 
 def _finding_line(f: Finding) -> str:
@@ -59,7 +89,44 @@ def _finding_line(f: Finding) -> str:
     issue = f"#{f.issue} " if f.issue is not None else ""
     test = f"“{md(f.test)}”: " if f.test else ""
     hint = f"<br>→ {md(f.hint, 500)}" if f.hint else ""
-    return f"- **{f.code}** {issue}{test}{md(f.message, 500)}{where}{hint}"
+    return f"- **{f.code}** {issue}{test}{_code_spans(md(f.message, 500))}{where}{_code_spans(hint)}"
+
+
+_DEFECT_HEADER = [
+    "| Defect | Rules | Declared test | Kind | Mock | Real API |",
+    "|---|---|---|---|---|---|",
+]
+
+
+def _details(summary: str, body: list[str]) -> list[str]:
+    """A collapsed section. `summary` is our own text; blank lines let GitHub render the Markdown inside."""
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _defect_tables(defects: tuple[DefectResult, ...] | list[DefectResult]) -> list[str]:
+    # By issue number: files come in path order, where ISSUE-10 sorts before ISSUE-2.
+    defects = sorted(defects, key=lambda d: d.defect.issue)
+    rows = {d.defect.issue: _defect_rows(d) for d in defects}
+    if sum(len(r) for r in rows.values()) <= COLLAPSE_ROWS:
+        return [*_DEFECT_HEADER, *(row for d in defects for row in rows[d.defect.issue]), ""]
+    # Long report: what blocks the release stays open; the defects that qualified fold away.
+    failing = [row for d in defects if not d.qualified for row in rows[d.defect.issue]]
+    passing = [row for d in defects if d.qualified for row in rows[d.defect.issue]]
+    lines = [*_DEFECT_HEADER, *failing, ""] if failing else []
+    if passing:
+        count = sum(1 for d in defects if d.qualified)
+        summary = f"✅ {count} qualified defect(s), {len(passing)} declared test(s)"
+        lines += _details(summary, [*_DEFECT_HEADER, *passing])
+    return lines
+
+
+def _finding_section(title: str, findings: list[Finding], *, keep_open: int, noun: str) -> list[str]:
+    lines = [f"### {title}", ""] + [_finding_line(f) for f in findings[:keep_open]] + [""]
+    rest = findings[keep_open:]
+    if rest:
+        more = "more " if keep_open else ""
+        lines += _details(f"{len(rest)} {more}{noun}(s)", [_finding_line(f) for f in rest])
+    return lines
 
 
 def render_summary(verdict: Verdict) -> str:
@@ -73,17 +140,13 @@ def render_summary(verdict: Verdict) -> str:
         head = f"## ❌ Release not qualified — {len(problems)} problem(s)"
     lines = [head, ""]
     if verdict.defects:
-        lines += [
-            "| Defect | Rules | Declared test | Kind | Mock | Real API |",
-            "|---|---|---|---|---|---|",
-        ]
-        for d in verdict.defects:
-            lines += _defect_rows(d)
-        lines.append("")
+        lines += _defect_tables(verdict.defects)
     if problems:
-        lines += ["### What to fix", ""] + [_finding_line(f) for f in problems] + [""]
+        lines += _finding_section("What to fix", list(problems), keep_open=COLLAPSE_ROWS, noun="problem")
     if warnings:
-        lines += ["### Warnings", ""] + [_finding_line(f) for f in warnings] + [""]
+        # Warnings never block: past a few they fold away entirely.
+        keep = len(warnings) if len(warnings) <= COLLAPSE_ROWS else 0
+        lines += _finding_section("Warnings", list(warnings), keep_open=keep, noun="warning")
     counts = verdict.counts
     if counts:
         lines += ["| Job | Files | Testcases | Passed | Failed | Skipped | Flaky |", "|---|---|---|---|---|---|---|"]
@@ -99,8 +162,18 @@ def fit(text: str, limit: int = MAX_SUMMARY_BYTES) -> str:
         return text
     note = "\n\n> ⚠️ Summary truncated to stay under GitHub's 1 MiB limit; the JSON report has everything.\n"
     budget = limit - len(note.encode("utf-8"))
-    cut = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
-    return cut[: cut.rfind("\n")] + note
+    cut = text.encode("utf-8")[: budget - len(DETAILS_CLOSE)].decode("utf-8", errors="ignore")
+    return close_details(cut[: cut.rfind("\n")]) + note
+
+
+DETAILS_CLOSE = "\n</details>\n"
+
+
+def close_details(cut: str) -> str:
+    """Close the <details> a cut left open, so what follows (the cut note) is not hidden inside it.
+    Our <details> never nest, and md() escapes "<", so only our own lines can be these tags."""
+    lines = cut.split("\n")
+    return cut + DETAILS_CLOSE if lines.count("<details>") > lines.count("</details>") else cut
 
 
 def render_error_summary(message: str) -> str:

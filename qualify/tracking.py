@@ -13,14 +13,22 @@ from typing import Any
 
 import yaml
 
-from qualify.model import JOBS, KINDS, CoverageEntry, Defect, Finding, TrackingRead, Waiver
+from qualify.model import EVIDENCE_JOB, JOBS, KINDS, CoverageEntry, Defect, Evidence, Finding, TrackingRead, Waiver
 
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*yaml[ \t]+qualify[ \t]*$")
 _ISSUE_IN_PATH = re.compile(r"(?:issue|gh|bug)?[-_ #]?(\d+)$", re.IGNORECASE)
 
 _TOP_KEYS = {"issue", "title", "area", "partner", "scenario", "coverage", "exception"}
-_ENTRY_KEYS = {"test", "file", "kind", "jobs"}
+_ENTRY_KEYS = {"test", "file", "kind", "jobs", "evidence"}
+_EVIDENCE_KEYS = {"property", "matches", "output"}
+MAX_PATTERN_CHARS = 500
 _WAIVER_KEYS = {"reason", "approved-by", "expires"}
+
+# A qualify block is a few dozen lines. Bound it so YAML cannot be made to cost what it could:
+# aliases (`*a`) share one node, but anything that walks or prints the data walks every copy, and
+# nine nested lists of nine aliases are 9^9 leaves. Counted on the composed graph, before any value is built.
+MAX_YAML_CHARS = 100_000
+MAX_YAML_NODES = 10_000
 
 
 class _Invalid(Exception):
@@ -65,7 +73,19 @@ class _Loader(yaml.SafeLoader):
         return result
 
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> dt.date | dt.datetime:  # type: ignore[override]
+        # `expires: 2026-13-01` looks like a date to YAML's resolver but is none: PyYAML raises a bare
+        # ValueError with no position, which would surface as an internal error.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise _Invalid(
+                f"{node.value!r} is not a valid date (expected YYYY-MM-DD)", self._file_line(node.start_mark)
+            ) from None
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,18 +126,59 @@ def _fenced_block(lines: list[str]) -> _Block | None:
     return None
 
 
+def _expanded_size(root: yaml.Node, line_offset: int) -> int:
+    """Nodes the document holds once every alias is expanded; raises _Invalid past MAX_YAML_NODES."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _Invalid("YAML alias refers to itself (recursive structure)", node.start_mark.line + 1 + line_offset)
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        active.discard(key)
+        if total > MAX_YAML_NODES:
+            raise _Invalid(
+                f"YAML expands to more than {MAX_YAML_NODES} values (alias bomb?); a qualify block needs far fewer",
+                node.start_mark.line + 1 + line_offset,
+            )
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
 def _load_yaml(block: _Block) -> Any:
-    loader = _Loader(block.text)
-    loader.line_offset = block.first_line - 1
+    if len(block.text) > MAX_YAML_CHARS:
+        raise _Invalid(
+            f"the YAML block is {len(block.text)} characters, over the limit of {MAX_YAML_CHARS}", block.first_line
+        )
+    loader: _Loader | None = None
     try:
-        return loader.get_single_data()
+        loader = _Loader(block.text)
+        loader.line_offset = block.first_line - 1
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, loader.line_offset)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + block.first_line if mark is not None else block.first_line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _Invalid(f"YAML error: {problem}", line) from None
+    except RecursionError:
+        raise _Invalid("YAML nested too deeply; a qualify block needs a few levels", block.first_line) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _find_block(text: str) -> tuple[dict | None, _Block | None]:
@@ -181,6 +242,92 @@ def _unknown_keys(mapping: dict, allowed: set[str], where: str) -> None:
         )
 
 
+def nested_repeat(pattern: str) -> bool:
+    """Whether a regex nests an unbounded repetition in another one, e.g. `(a+)+` or `(\\w+\\s?)*`.
+
+    Such patterns can backtrack exponentially; the searched text is bounded (junit.py), but 64 KiB
+    is plenty for that. Possessive quantifiers and atomic groups do not backtrack and are allowed.
+    """
+    try:
+        from re import _constants as sre  # private, but stable since 3.11; without it: no check
+        from re import _parser
+    except ImportError:  # pragma: no cover
+        return False
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, av in items:
+            if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+                unbounded = av[1] == sre.MAXREPEAT
+                if (unbounded and inside) or walk(av[2], inside or unbounded):
+                    return True
+            elif op is sre.SUBPATTERN:
+                if walk(av[3], inside):
+                    return True
+            elif op is sre.BRANCH:
+                if any(walk(b, inside) for b in av[1]):
+                    return True
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                if walk(av[1], inside):
+                    return True
+            elif op is sre.GROUPREF_EXISTS:
+                if any(b is not None and walk(b, inside) for b in av[1:]):
+                    return True
+        return False
+
+    try:
+        return walk(_parser.parse(pattern), False)
+    except Exception:  # noqa: BLE001 - compile() already accepted it; a parser quirk must not block
+        return False
+
+
+def _pattern(mapping: dict, key: str, where: str) -> str:
+    value = mapping.get(key)
+    line = _line(mapping, key)
+    if not isinstance(value, str) or not value:
+        raise _Invalid(f"`{key}` in {where} must be a non-empty regular expression, got {value!r}", line)
+    if len(value) > MAX_PATTERN_CHARS:
+        raise _Invalid(f"`{key}` in {where} is longer than {MAX_PATTERN_CHARS} characters", line)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise _Invalid(
+            f"`{key}` in {where} is not a valid regular expression: {exc.msg} (at position {exc.pos}); "
+            "quote it with single quotes in YAML",
+            line,
+        ) from None
+    if nested_repeat(value):
+        raise _Invalid(
+            f"`{key}` in {where} nests a repetition in another one (like `(a+)+`), which can take exponential "
+            "time; simplify it, or make the inner one possessive (`a++`) or atomic (`(?>a+)`)",
+            line,
+        )
+    return value
+
+
+def _evidence(value: Any, where: str, line: int) -> tuple[Evidence, ...]:
+    if not isinstance(value, list) or not value:
+        raise _Invalid(
+            f"`evidence` in {where} must be a non-empty list of "
+            "{property: NAME, matches: REGEX} or {output: REGEX} items",
+            line,
+        )
+    out = []
+    for i, item in enumerate(value):
+        at = f"evidence item {i + 1} of {where}"
+        if not isinstance(item, dict):
+            raise _Invalid(f"{at} must be a mapping such as {{property: NAME, matches: REGEX}}", line)
+        _unknown_keys(item, _EVIDENCE_KEYS, at)
+        if "output" in item:
+            if len(item) > 1:
+                raise _Invalid(f"{at}: `output` stands alone; put a property check in its own item", _line(item))
+            out.append(Evidence(property=None, pattern=_pattern(item, "output", at), line=_line(item, fallback=line)))
+            continue
+        name = _text(item, "property", required=True)
+        pattern = _pattern(item, "matches", at) if "matches" in item else None
+        out.append(Evidence(property=name, pattern=pattern, line=_line(item, fallback=line)))
+    return tuple(out)
+
+
 def _entry(item: Any, index: int, fallback_line: int) -> CoverageEntry:
     if not isinstance(item, dict):
         raise _Invalid(f"coverage item {index + 1} must be a mapping with a `test` key", fallback_line)
@@ -195,8 +342,22 @@ def _entry(item: Any, index: int, fallback_line: int) -> CoverageEntry:
         raise _Invalid(
             f"`jobs` must be a non-empty subset of [mock, real], got {item.get('jobs')!r}", _line(item, "jobs")
         )
+    evidence: tuple[Evidence, ...] = ()
+    if "evidence" in item:
+        evidence = _evidence(item["evidence"], f"coverage item {index + 1}", _line(item, "evidence"))
+        if EVIDENCE_JOB not in jobs:
+            raise _Invalid(
+                f"`evidence` is checked in the {EVIDENCE_JOB} job, but coverage item {index + 1} has "
+                f"jobs: [{', '.join(jobs)}]; add {EVIDENCE_JOB} to jobs or drop `evidence`",
+                _line(item, "evidence"),
+            )
     return CoverageEntry(
-        test=test or "", file=file, kind=kind, jobs=tuple(dict.fromkeys(jobs)), line=_line(item, fallback=fallback_line)
+        test=test or "",
+        file=file,
+        kind=kind,
+        jobs=tuple(dict.fromkeys(jobs)),
+        line=_line(item, fallback=fallback_line),
+        evidence=evidence,
     )
 
 
@@ -247,6 +408,11 @@ def _defect(data: Any, path: str, block_line: int) -> Defect:
     )
 
 
+def _clip(message: str, limit: int = 500) -> str:
+    """Messages quote the offending value; keep a hostile one from flooding the log."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
 def parse_tracking(text: str, path: str) -> TrackingRead:
     """Read one TRACKING.md. `path` is how reports name the file (relative to the workspace)."""
     hint = issue_from_path(path)
@@ -261,7 +427,7 @@ def parse_tracking(text: str, path: str) -> TrackingRead:
             path=path,
             invalid=Finding(
                 code="tracking-invalid",
-                message=f"invalid qualify block: {exc.message}",
+                message=f"invalid qualify block: {_clip(exc.message)}",
                 issue=issue,
                 file=path,
                 line=exc.line,
@@ -269,3 +435,12 @@ def parse_tracking(text: str, path: str) -> TrackingRead:
             ),
             issue_hint=hint,
         )
+
+
+def raw_block(text: str) -> Any:
+    """The `qualify` block as YAML loaded it, for `qualify lint`'s schema check (mappings carry `.line`
+    and `.key_lines`); None when there is none or it cannot be loaded (parse_tracking says why)."""
+    try:
+        return _find_block(text.removeprefix("\ufeff"))[0]
+    except _Invalid:
+        return None

@@ -10,16 +10,24 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from qualify.model import CoverageEntry, Defect, Outcome, TestCase, Waiver  # noqa: E402
+from qualify.model import CoverageEntry, Defect, Evidence, Outcome, TestCase, Waiver  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 TODAY = dt.date(2026, 11, 25)
 
 
 def entry(
-    test: str, *, file: str | None = None, kind: str = "regression", jobs=("mock", "real"), line: int = 5
+    test: str, *, file: str | None = None, kind: str = "regression", jobs=("mock", "real"), line: int = 5, evidence=()
 ) -> CoverageEntry:
-    return CoverageEntry(test=test, file=file, kind=kind, jobs=tuple(jobs), line=line)
+    return CoverageEntry(test=test, file=file, kind=kind, jobs=tuple(jobs), line=line, evidence=tuple(evidence))
+
+
+def prop(name: str, pattern: str | None = None) -> Evidence:
+    return Evidence(property=name, pattern=pattern, line=7)
+
+
+def output(pattern: str) -> Evidence:
+    return Evidence(property=None, pattern=pattern, line=8)
 
 
 def defect(*entries: CoverageEntry, issue: int = 462, areas=(), partner=None, scenario=None, waiver=None) -> Defect:
@@ -41,7 +49,16 @@ def waiver(expires: dt.date) -> Waiver:
 
 
 def case(
-    name: str, *, job: str = "mock", classname: str = "", suites=(), file=None, outcome=Outcome.PASSED, flaky=False
+    name: str,
+    *,
+    job: str = "mock",
+    classname: str = "",
+    suites=(),
+    file=None,
+    outcome=Outcome.PASSED,
+    flaky=False,
+    properties=(),
+    output: str = "",
 ) -> TestCase:
     return TestCase(
         job=job,
@@ -53,4 +70,6 @@ def case(
         flaky=flaky,
         source=f"{job}.xml",
         line=1,
+        properties=tuple(properties),
+        output=output,
     )

@@ -189,3 +189,137 @@ def test_lint(tmp_path):
 def test_internal_errors_never_show_a_traceback(tmp_path):
     r = qualify("lint", str(tmp_path / "missing.md"))
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+EVIDENCE_TRACKING = """---
+qualify:
+  issue: 462
+  area: [proxy]
+  coverage:
+    - test: "TestCheckout › test_completes_the_flow"
+      jobs: [mock]
+    - test: "checkout › Issue #462: totals are rounded to cents"
+      kind: probe
+      jobs: [real]
+      evidence:
+        - property: issue
+          matches: '{value}'
+    - test: "checkout › Issue #462: totals are rounded to whole cents"
+      jobs: [real]
+---
+"""
+
+
+@pytest.mark.parametrize(("value", "code"), [("^#462$", 0), ("^#999$", 1)])
+def test_evidence_and_diagnostics_on_real_playwright_output(tmp_path, value, code):
+    runners = ROOT / "tests/fixtures/runners"
+    (tmp_path / "mock").mkdir()
+    (tmp_path / "real").mkdir()
+    shutil.copy(runners / "pytest/xunit1.xml", tmp_path / "mock/pytest.xml")
+    shutil.copy(runners / "playwright/default.xml", tmp_path / "real/playwright.xml")
+    tracking = tmp_path / "docs/issues/ISSUE-462/TRACKING.md"
+    tracking.parent.mkdir(parents=True)
+    tracking.write_text(EVIDENCE_TRACKING.replace("{value}", value))
+    r = qualify(
+        "check",
+        "--workspace",
+        str(tmp_path),
+        "--mock-results",
+        "mock/*.xml",
+        "--real-results",
+        "real/*.xml",
+        "--json-report",
+        "r.json",
+        "--summary",
+        "s.md",
+    )
+    assert r.returncode == 1, r.stdout + r.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    (d,) = data["defects"]
+    probe = d["coverage"][1]["results"]["real"]
+    assert probe["status"] == "passed"
+    assert probe["evidence"]["satisfied"] is (code == 0)
+    assert probe["evidence"]["items"] == [
+        {"property": "issue", "matches": value, "output": False, "passing_runs_with_it": 1 if code == 0 else 0}
+    ]
+    problems = sorted(p["code"] for p in data["problems"])
+    want = ["test-not-found"] + (["evidence-missing", "no-real-api-coverage"] if code else [])
+    assert problems == sorted(want)
+    nf = next(p for p in data["problems"] if p["code"] == "test-not-found")
+    assert nf["closest"][0] == "checkout › Issue #462: totals are rounded to cents"
+    # Tests mentioning #462 that no entry declares: pytest's, in the mock job, with its file.
+    assert [(c["name"], c["jobs"], c["file"]) for c in d["undeclared_candidates"]] == [
+        ("test_issue_462_totals_are_rounded_to_cents", ["mock"], "tests/test_flow.py"),
+        ("test_tokens[Issue #462]", ["mock"], "tests/test_special.py"),
+    ]
+    assert "undeclared-test" in {w["code"] for w in data["warnings"]}
+    summary = (tmp_path / "s.md").read_text()
+    assert ("evidence missing" in summary) is bool(code)
+    assert "closest titles there" in summary and "undeclared-test" in summary
+    assert ("NO EVIDENCE" in r.stdout) is bool(code)
+    assert "undeclared tests mentioning #462: 2" in r.stdout
+
+
+def test_init_prints_a_block_that_check_accepts(tmp_path):
+    runs = EXAMPLES / "runs/qualified"
+    shutil.copytree(runs, tmp_path / "runs")
+    r = qualify(
+        "init",
+        "#462",
+        "--workspace",
+        str(tmp_path),
+        "--mock-results",
+        "runs/mock/*.xml",
+        "--real-results",
+        "runs/real/*.xml",
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("---\nqualify:\n  issue: 462\n") and r.stdout.endswith("---\n")
+    assert r.stdout.count("- test: ") == 3
+    tracking = tmp_path / "docs/issues/ISSUE-462/TRACKING.md"
+    tracking.parent.mkdir(parents=True)
+    tracking.write_text(r.stdout + "\n# ISSUE-462\n")
+    assert qualify("lint", str(tracking)).returncode == 0
+    report = tmp_path / "r.json"
+    c = qualify(
+        "check",
+        "--workspace",
+        str(tmp_path),
+        "--mock-results",
+        "runs/mock/*.xml",
+        "--real-results",
+        "runs/real/*.xml",
+        "--json-report",
+        str(report),
+    )
+    assert c.returncode == 0, c.stdout
+    data = json.loads(report.read_text())
+    statuses = [res["status"] for cov in data["defects"][0]["coverage"] for res in cov["results"].values()]
+    assert statuses and set(statuses) == {"passed"}
+    assert data["defects"][0]["undeclared_candidates"] == []  # init listed every test that mentions #462
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (
+            [
+                "init",
+                "999",
+                "--mock-results",
+                "runs/qualified/mock/*.xml",
+                "--real-results",
+                "runs/qualified/real/*.xml",
+            ],
+            1,
+            "no test title mentions #999",
+        ),
+        (["init", "abc", "--mock-results", "x", "--real-results", "y"], 2, "not an issue number"),
+        (["init", "462", "--mock-results", "runs/qualified/mock/*.xml"], 2, "--real-results required"),
+        (["init", "462", "--mock-results", "nope/*.xml", "--real-results", "nope/*.xml"], 2, "matched no file"),
+    ],
+)
+def test_init_errors(args, code, words):
+    r = qualify(*args, "--workspace", str(EXAMPLES))
+    assert r.returncode == code and words in r.stderr and r.stdout == ""
+    assert "Traceback" not in r.stderr

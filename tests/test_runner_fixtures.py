@@ -15,15 +15,16 @@ onto qualify's numbers:
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
 import pytest
-from builders import defect, entry
+from builders import defect, entry, output, prop
 
 from qualify.errors import QualifyError
 from qualify.junit import read_testcases
-from qualify.matching import Matcher
+from qualify.matching import Matcher, canonical, mentioned_issues
 from qualify.model import JobCounts, Match, Status
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -51,6 +52,15 @@ def _match(xml: Path, *entries) -> list[Match]:
     for c in cases:
         m.add(c)
     return [m.book.get(0, i, "mock") for i in range(len(entries))]
+
+
+def _real(xml: Path, *entries, issue: int = 462) -> Matcher:
+    """Read a fixture as the real-API job, the way check.collect does."""
+    m = Matcher([defect(*entries, issue=issue)])
+    cases = read_testcases(str(xml), _rel(xml), "real", JobCounts(), m.keeper("real"), capture=m.captures("real"))
+    for c in cases:
+        m.add(c)
+    return m
 
 
 def _title(t: dict) -> str:
@@ -321,3 +331,127 @@ def test_separator_and_whitespace_do_not_matter(rel, sep):
         title = "TestCheckout" + sep + "test_rejects_an_expired_card_470"
     (m,) = _match(xml, entry(title))
     assert m.status is Status.FAILED and m.total == 1
+
+
+# ------------------------------------------------------------------------------------ evidence
+# What each runner was told to record comes from the fixture sources: Playwright and Vitest push an
+# annotation {type: 'issue', description: '#462'}, pytest calls record_property("issue", "#462"), and
+# the Playwright test "prints and attaches output" logs "to stdout: hello from the test".
+
+ANNOTATED = {
+    "playwright/default.xml": "checkout › Issue #462: totals are rounded to cents",
+    "playwright/include-retries.xml": "checkout › Issue #462: totals are rounded to cents",
+    "vitest/default.xml": "checkout › Issue #462: totals are rounded to cents",
+    "vitest/file-attribute.xml": "checkout › Issue #462: totals are rounded to cents",
+    "pytest/xunit1.xml": "TestCheckout › test_issue_462_totals_are_rounded_to_cents",
+    "pytest/xunit2.xml": "TestCheckout › test_issue_462_totals_are_rounded_to_cents",
+    "pytest/reruns-xunit1.xml": "TestCheckout › test_issue_462_totals_are_rounded_to_cents",
+    "pytest/xunit2-system-out.xml": "TestCheckout › test_issue_462_totals_are_rounded_to_cents",
+}
+
+
+@pytest.mark.parametrize("rel", sorted(ANNOTATED))
+def test_evidence_from_a_runners_own_properties(rel):
+    xml = FIXTURES / "runners" / rel
+    title = ANNOTATED[rel]
+    good = entry(title, jobs=["real"], evidence=[prop("issue", "^#462$")])
+    wrong_value = entry(title, jobs=["real"], evidence=[prop("issue", "^#470$")])
+    wrong_name = entry(title, jobs=["real"], evidence=[prop("upstream")])
+    m = _real(xml, good, wrong_value, wrong_name)
+    ok, bad_value, bad_name = (m.book.get(0, i, "real") for i in range(3))
+    assert ok.status is Status.PASSED and ok.evidenced == ok.passed >= 1
+    assert bad_value.status is Status.PASSED and bad_value.evidenced == 0 and bad_value.evidence_hits == [0]
+    assert bad_name.evidenced == 0
+
+
+@pytest.mark.parametrize("rel", ["playwright/default.xml", "playwright/include-retries.xml"])
+def test_evidence_from_system_out(rel):
+    xml = FIXTURES / "runners" / rel
+    title = "checkout › prints and attaches output @smoke"
+    m = _real(
+        xml,
+        entry(title, jobs=["real"], evidence=[output(r"^to stdout: hello from the test$")]),
+        entry(title, jobs=["real"], evidence=[output("a warning")]),  # written to stderr: not evidence
+        entry("checkout › passes on the second try", jobs=["real"], evidence=[output(r"attempt 1\b")]),
+    )
+    stdout, stderr, retried = (m.book.get(0, i, "real") for i in range(3))
+    assert stdout.status is Status.PASSED and stdout.evidenced == 1
+    assert stderr.status is Status.PASSED and stderr.evidenced == 0
+    assert retried.status is Status.PASSED and retried.evidenced == 1
+
+
+@pytest.mark.parametrize(("rel", "kept"), [("pytest/xunit2-system-out.xml", True), ("pytest/xunit2.xml", False)])
+def test_pytest_stdout_is_evidence_only_with_junit_logging(rel, kept):
+    # tests/fixtures/sources/pytest: the test prints "POST https://api.example.invalid/v1/totals -> 200"
+    xml = FIXTURES / "runners" / rel
+    title = "TestCheckout › test_issue_462_totals_are_rounded_to_cents"
+    evidence = [prop("issue", "^#462$"), output(r"^POST https://api\.example\.invalid/v1/totals -> 200$")]
+    got = _real(xml, entry(title, jobs=["real"], evidence=evidence)).book.get(0, 0, "real")
+    assert got.status is Status.PASSED
+    assert got.evidence_hits == [1, 1 if kept else 0] and got.evidenced == (1 if kept else 0)
+
+
+def test_evidence_on_a_failed_run_does_not_count():
+    xml = FIXTURES / "runners/playwright/default.xml"
+    m = _real(xml, entry("checkout › rejects an expired card (#470)", jobs=["real"], evidence=[prop("issue", "470")]))
+    got = m.book.get(0, 0, "real")
+    assert got.status is Status.FAILED and got.evidenced == 0
+
+
+def test_nothing_is_captured_when_no_entry_declares_evidence():
+    xml = FIXTURES / "runners/playwright/default.xml"
+    m = Matcher([defect(entry("checkout › Issue #462: totals are rounded to cents"))])
+    assert not m.captures("real") and not m.captures("mock")
+    cases = list(read_testcases(str(xml), _rel(xml), "real", JobCounts(), m.keeper("real"), capture=m.captures("real")))
+    assert cases and all(c.properties == () and c.output == "" for c in cases)
+
+
+# -------------------------------------------------------------- diagnostics: closest, undeclared
+
+
+@pytest.mark.parametrize("rel", ["playwright/default.xml", "vitest/default.xml", "mocha/default.xml"])
+def test_renamed_test_is_named_as_the_closest_title(rel):
+    xml = FIXTURES / "runners" / rel
+    exp = _expected(xml)
+    actual = next(t for t in exp["tests"] if "totals are rounded to cents" in t["title"])
+    m = _real(xml, entry("checkout › Issue #462: totals are rounded to whole cents", jobs=["real"]))
+    assert m.book.get(0, 0, "real").status is Status.NOT_FOUND
+    closest = m.book.closest(0, 0, "real")
+    assert closest and canonical(closest[0]).endswith(actual["title"])
+
+
+@pytest.mark.parametrize("rel", [r.relative_to(FIXTURES / "runners").as_posix() for r in RUNNERS])
+def test_tests_mentioning_the_issue_are_undeclared_candidates(rel):
+    xml = FIXTURES / "runners" / rel
+    exp = _expected(xml)
+    declared = entry("checkout › completes the flow")
+    m = _real(xml, declared, issue=470)
+    # The runner's own titles: which of them mention #470 (never the XML).
+    mentioning = {t["title"] for t in exp["tests"] if mentioned_issues(" › ".join([*t["path"], t["title"]])) == {470}}
+    # "rejects an expired card (#470)" and "doubles #470 ..."; pytest's test_rejects_an_expired_card_470
+    # does not count: a bare trailing number is not a mention.
+    assert len(mentioning) == (1 if rel.startswith("pytest") else 2)
+    found = m.book.undeclared_for(0)
+    names = {canonical(n) for n in found.cases}
+    # node 20 double-escapes quotes in names (see MATCH_LIMITS): compare unescaped.
+    lost = {t for t in mentioning if not any(html.unescape(n).endswith(canonical(t)) for n in names)}
+    assert lost == set()
+    assert len(names) == len(mentioning)
+    for name in names:  # nothing listed that does not mention the issue
+        assert 470 in mentioned_issues(name)
+
+
+def test_evidence_reads_properties_written_as_text_in_the_corpus():
+    xml = FIXTURES / "corpus/dorny/external/java/junit4-complete.xml"
+    m = _real(
+        xml,
+        entry(
+            "testCase8",
+            jobs=["real"],
+            evidence=[prop("priority", "^high$"), prop("description", r"^\s*This text describes the purpose")],
+        ),
+        entry("testCase8", jobs=["real"], evidence=[prop("attachment", "users")]),  # a repeated property: any
+    )
+    both, repeated = m.book.get(0, 0, "real"), m.book.get(0, 1, "real")
+    assert both.status is Status.PASSED and both.evidence_hits == [1, 1] and both.evidenced == 1
+    assert repeated.evidenced == 1

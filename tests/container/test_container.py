@@ -208,3 +208,16 @@ def test_image_adds_little_over_its_base(docker_session: Session) -> None:
     FACTS["base size (MB)"] = round(sizes["base"] / 1e6, 1)
     FACTS["added over base (MB)"] = round(sizes["added"] / 1e6, 1)
     assert sizes["added"] < 40e6, f"the image adds {sizes['added'] / 1e6:.1f} MB over its base (aim: < 40 MB)"
+
+
+def test_lint_finds_its_schema_in_the_image(docker_session: Session) -> None:
+    d = docker_session.daemon
+    script = (
+        "mkdir -p /tmp/ISSUE-5 && printf -- '---\\nqualify:\\n  issue: 0\\n  colour: red\\n  coverage: [{test: a}]\\n---\\n'"
+        " > /tmp/ISSUE-5/TRACKING.md && qualify lint /tmp/ISSUE-5/TRACKING.md"
+    )
+    probe = d.docker(
+        "run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", docker_session.tag, "-c", script, check=False
+    )  # fmt: skip
+    assert probe.returncode == 1, probe.stdout + probe.stderr  # 2 would mean the schema is missing
+    assert "TRACKING.md:3: tracking-invalid: schema: /qualify/issue: must be at least 1" in probe.stdout, probe.stdout

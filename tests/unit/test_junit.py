@@ -91,3 +91,44 @@ def test_broken_files_raise_a_located_error(tmp_path, xml, fragment):
 def test_missing_file_is_a_qualify_error(tmp_path):
     with pytest.raises(QualifyError, match=r"cannot read|malformed"):
         list(read_testcases(str(tmp_path / "nope.xml"), "nope.xml", "mock", JobCounts()))
+
+
+CAPTURE = """<testsuites><testsuite name="s">
+  <testcase name="with" classname="c">
+    <properties><property name="upstream" value="https://api.example.com"/><property name="note">as text</property>
+    </properties>
+    <system-out>POST /v1/charge -> 200</system-out><system-err>not evidence</system-err>
+  </testcase>
+  <testcase name="plain" classname="c"/>
+</testsuite></testsuites>"""
+
+
+def test_capture_keeps_properties_and_system_out_of_kept_cases(tmp_path):
+    p = tmp_path / "r.xml"
+    p.write_text(CAPTURE)
+    cases = list(read_testcases(str(p), "r.xml", "real", JobCounts(), capture=True))
+    assert cases[0].properties == (("upstream", "https://api.example.com"), ("note", "as text"))
+    assert cases[0].output == "POST /v1/charge -> 200"
+    assert (cases[1].properties, cases[1].output) == ((), "")
+
+
+def test_no_capture_by_default(tmp_path):
+    cases, _ = read(tmp_path, CAPTURE)
+    assert (cases[0].properties, cases[0].output) == ((), "")
+
+
+def test_capture_is_bounded(tmp_path):
+    from qualify.junit import MAX_OUTPUT_CHARS, MAX_PROPERTIES, MAX_PROPERTY_CHARS
+
+    head, tail = "HEAD" + "x" * MAX_OUTPUT_CHARS, "y" * MAX_OUTPUT_CHARS + "TAIL"
+    props = "".join(
+        f'<property name="p{i}" value="{"v" * (MAX_PROPERTY_CHARS * 2)}"/>' for i in range(MAX_PROPERTIES + 5)
+    )
+    xml = f"<testsuite><testcase name='t'><properties>{props}</properties><system-out>{head}{tail}</system-out></testcase></testsuite>"
+    p = tmp_path / "r.xml"
+    p.write_text(xml)
+    (c,) = read_testcases(str(p), "r.xml", "real", JobCounts(), capture=True)
+    assert len(c.properties) == MAX_PROPERTIES
+    assert all(len(v) <= MAX_PROPERTY_CHARS + 3 for _, v in c.properties)
+    assert len(c.output) <= MAX_OUTPUT_CHARS + 3
+    assert c.output.startswith("HEAD") and c.output.endswith("TAIL")  # both ends kept: logs end with the result

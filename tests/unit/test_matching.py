@@ -1,6 +1,7 @@
-from builders import case, defect, entry
+import pytest
+from builders import case, defect, entry, output
 
-from qualify.matching import Matcher, canonical, paths_match
+from qualify.matching import MAX_NEAR, Matcher, canonical, mentioned_issues, paths_match
 from qualify.model import Outcome, Status
 
 
@@ -138,3 +139,77 @@ def test_a_title_with_a_slash_is_not_taken_for_a_file():
     title = "parser escapes <b>bold</b> & quotes"
     c = case(title, classname=title)  # jest-junit default: classname == name
     assert status([entry("escapes <b>bold</b> & quotes", file="__tests__/parser.test.js")], [c]).status is Status.PASSED
+
+
+def feed(m: Matcher, cases):
+    keep = {job: m.keeper(job) for job in ("mock", "real")}
+    for c in cases:
+        if keep[c.job](c.name):
+            m.add(c)
+    return m
+
+
+@pytest.mark.parametrize(
+    ("name", "issues"),
+    [
+        ("Issue #462: flow", {462}),
+        ("#462 flow", {462}),
+        ("flow (# 462)", {462}),
+        ("ISSUE-462 flow", {462}),
+        ("test_issue_462_flow", {462}),
+        ("issue462 flow", {462}),
+        ("Issue #462 / #470: flow", {462, 470}),
+        ('doubles "#470" to "#470#470"', {470}),
+        ("returns 462 items", set()),
+        ("handles #4620", {4620}),
+        ("test_rejects_card_462", set()),  # a bare number is not a mention
+        ("tissue 462", set()),
+        ("C#462", set()),
+    ],
+)
+def test_mentioned_issues(name, issues):
+    assert mentioned_issues(name) == issues
+
+
+def test_keeper_keeps_what_wants_keeps():
+    m = Matcher([defect(entry("flow completes"), entry("test_y"))])
+    keep = m.keeper("mock")
+    for name in ["a › flow completes", "test_y[1-2]", "something else", "x flow", "#462 other"]:
+        assert keep(name) == (m.wants(name) or name == "#462 other")
+
+
+def test_near_misses_are_bounded_and_keep_the_best():
+    m = Matcher([defect(entry("payments › refunds a partial order", jobs=["mock"]))])
+    noise = [case(f"suite {i} › some order") for i in range(MAX_NEAR * 50)]
+    best = case("payments › refunds a partial order twice")  # last word differs, the one before is a title word
+    feed(m, [*noise[:10], best, *noise[10:]])
+    near = m.book.near[(0, 0, "mock")]
+    assert len(near.heap) == MAX_NEAR and len(near.names) == MAX_NEAR
+    assert m.book.closest(0, 0, "mock")[0] == "payments › refunds a partial order twice"
+
+
+def test_near_misses_are_not_kept_for_unrelated_names():
+    m = feed(Matcher([defect(entry("refunds a partial order"))]), [case("alpha beta"), case("gamma")])
+    assert m.book.near == {} and m.book.closest(0, 0, "mock") == ()
+
+
+def test_undeclared_excludes_tests_declared_in_either_job():
+    d = defect(entry("Issue #462: declared", jobs=["real"]))
+    m = feed(Matcher([d]), [case("Issue #462: declared"), case("Issue #462: other", job="real")])
+    assert list(m.book.undeclared_for(0).cases) == ["Issue #462: other"]
+
+
+def test_examples_do_not_hold_captured_output():
+    e = entry("t", jobs=["real"], evidence=[output("x")])
+    m = feed(Matcher([defect(e)]), [case("t", classname="s", job="real", output="x" * 1000, properties=[("a", "b")])])
+    got = m.book.get(0, 0, "real")
+    assert got.evidenced == 1 and got.examples[0].output == "" and got.examples[0].properties == ()
+
+
+def test_a_word_common_in_one_job_still_proposes_in_the_other():
+    from qualify.matching import MAX_WORD_HITS
+
+    m = Matcher([defect(entry("refunds a partial order", jobs=["real"]))])
+    mock = [case(f"suite {i} › some order") for i in range(MAX_WORD_HITS + 10)]
+    feed(m, [*mock, case("refunds the whole order", job="real")])  # shares only the common word
+    assert m.book.closest(0, 0, "real") == ("refunds the whole order",)

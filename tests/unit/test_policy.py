@@ -1,6 +1,7 @@
 import datetime as dt
 
-from builders import TODAY, case, defect, entry, waiver
+import pytest
+from builders import TODAY, case, defect, entry, output, prop, waiver
 
 from qualify.matching import Matcher
 from qualify.model import JobCounts, Outcome, TrackingRead
@@ -15,9 +16,10 @@ def verdict(defects, cases, *, config=CONFIG, reads=None, counts=None):
     selected, selection = select_defects(reads, config)
     m = Matcher(selected)
     auto = {"mock": JobCounts(), "real": JobCounts()}
+    keep = {job: m.keeper(job) for job in auto}
     for c in cases:
         auto[c.job].add(c)
-        if m.wants(c.name):
+        if keep[c.job](c.name):
             m.add(c)
     return evaluate(reads, selected, selection, m.book, counts or auto, config)
 
@@ -186,3 +188,146 @@ def test_duplicate_declarations_are_invalid():
 def test_nothing_declared_fails_closed():
     v = verdict([], OTHER, reads=[])
     assert codes(v) == ["tracking-missing"]
+
+
+# ---------------------------------------------------------------------------------------- evidence
+
+EVIDENCED = entry(
+    "probe test",
+    kind="probe",
+    jobs=["real"],
+    line=14,
+    evidence=[prop("upstream", r"^https://api\."), output("POST /v1")],
+)
+UPSTREAM = [("upstream", "https://api.example.com")]
+
+
+def test_evidence_carried_by_the_real_run_counts():
+    real = case("probe test", job="real", properties=UPSTREAM, output="POST /v1/charge -> 200")
+    v = verdict([defect(REG, EVIDENCED, areas=["proxy"])], [case("regression test"), real, *OTHER])
+    assert v.qualified and warn_codes(v) == []
+    assert v.defects[0].entries[1].matches["real"].evidenced == 1
+
+
+@pytest.mark.parametrize(
+    ("properties", "out", "hits"),
+    [
+        ((), "", "0 of 1"),  # nothing captured: results that never touched the upstream
+        (UPSTREAM, "GET /v1", "0 of 1"),  # output item missing
+        ([("upstream", "http://localhost:8080")], "POST /v1", "1 of 1"),  # property value does not match
+        ([("other", "https://api.example.com")], "POST /v1", "1 of 1"),  # wrong property name
+    ],
+)
+def test_evidence_missing_blocks_and_the_entry_does_not_count(properties, out, hits):
+    real = case("probe test", job="real", properties=properties, output=out)
+    v = verdict([defect(REG, EVIDENCED, areas=["proxy"])], [case("regression test"), real, *OTHER])
+    assert codes(v) == ["evidence-missing", "no-real-api-coverage"]
+    f = next(f for f in v.problems if f.code == "evidence-missing")
+    assert (f.job, f.line, f.test) == ("real", 14, "probe test")
+    assert hits in f.message and "upstream" in f.message and "/POST /v1/" in f.message
+
+
+def test_evidence_must_sit_on_one_passing_run():
+    half_a = case("probe test", job="real", properties=UPSTREAM, output="GET")
+    half_b = case("probe test", job="real", output="POST /v1")
+    failed_with_all = case("probe test", job="real", properties=UPSTREAM, output="POST /v1", outcome=Outcome.SKIPPED)
+    v = verdict([defect(REG, EVIDENCED, areas=["proxy"])], [case("regression test"), half_a, half_b, failed_with_all])
+    assert codes(v) == ["evidence-missing", "no-real-api-coverage"]
+
+
+def test_evidence_property_presence_only():
+    e = entry("probe test", jobs=["real"], evidence=[prop("real-api")])
+    v = verdict([defect(REG, e, areas=["backend"])], [case("regression test"), case("probe test", job="real"), *OTHER])
+    assert codes(v) == ["evidence-missing", "no-real-api-coverage"]
+    ok = case("probe test", job="real", properties=[("real-api", "")])
+    assert verdict([defect(REG, e, areas=["backend"])], [case("regression test"), ok, *OTHER]).qualified
+
+
+def test_evidence_is_not_asked_of_the_mock_job():
+    both = entry("shared test", evidence=[prop("upstream")])
+    real = case("shared test", job="real", properties=[("upstream", "x")])
+    v = verdict([defect(both, areas=["proxy"])], [case("shared test"), real, *OTHER])
+    assert v.qualified
+
+
+def test_evidence_missing_on_a_defect_without_the_real_rule_still_blocks():
+    e = entry("probe test", jobs=["real"], evidence=[prop("upstream")])
+    v = verdict([defect(REG, e)], [case("regression test"), case("probe test", job="real"), *OTHER])
+    assert codes(v) == ["evidence-missing"]
+
+
+# ----------------------------------------------------------------------------- not found, closest
+
+
+def test_not_found_names_the_closest_titles_in_that_job():
+    e = entry("checkout › rejects an expired card", jobs=["real"], line=14)
+    real = [
+        case("checkout › rejects an expired credit card", job="real"),
+        case("checkout › rejects a stolen card", job="real"),
+        case("payments › refunds a partial order", job="real"),
+        case("unrelated", job="real"),
+    ]
+    v = verdict([defect(REG, e)], [case("regression test"), *real])
+    f = next(f for f in v.problems if f.code == "test-not-found")
+    assert f.closest[0] == "checkout › rejects an expired credit card"
+    assert "payments › refunds a partial order" not in f.closest
+    assert "closest titles there: “checkout › rejects an expired credit card”" in f.message
+    assert "renamed" in f.hint
+
+
+def test_not_found_says_when_the_title_is_only_in_the_other_job():
+    e = entry("probe test", jobs=["real"], line=14)
+    v = verdict([defect(REG, e, areas=["proxy"])], [case("regression test"), case("probe test"), *OTHER])
+    f = next(f for f in v.problems if f.code == "test-not-found")
+    assert "IS in the mock job's results (1 run(s))" in f.message
+    assert "ran only in the mock job" in f.hint
+
+
+def test_not_found_in_the_declared_file_says_the_title_is_elsewhere():
+    e = entry("same title", file="tests/b.spec.js", jobs=["mock"])
+    c = case("suite › same title", classname="tests/a.spec.js", file="tests/a.spec.js")
+    v = verdict([defect(e)], [c, *OTHER])
+    f = next(f for f in v.problems if f.code == "test-not-found")
+    assert "exact title exists in that job, but not in tests/b.spec.js" in f.message
+    assert f.closest == ("suite › same title",)
+
+
+def test_no_close_title_no_list():
+    v = verdict([defect(entry("regression test", jobs=["mock"]))], OTHER)
+    f = next(f for f in v.problems if f.code == "test-not-found")
+    assert f.closest == () and "closest" not in f.message
+
+
+# ---------------------------------------------------------------------------------- undeclared
+
+
+def test_tests_mentioning_the_issue_but_not_declared_are_listed():
+    cases = [
+        case("Issue #462: regression test"),  # declared below: not a candidate
+        case("ISSUE-462 reconnects after close", job="real", file="e2e/a.spec.js"),
+        case("ISSUE-462 reconnects after close"),
+        case("test_issue_462_totals", classname="tests.test_x"),
+        case("rejects card (#470)"),  # another issue
+        case("handles #4620 items"),  # another number
+        *OTHER,
+    ]
+    v = verdict([defect(entry("Issue #462: regression test", jobs=["mock"]))], cases)
+    assert v.qualified
+    d = v.defects[0]
+    assert [(c.name, c.jobs, c.file) for c in d.undeclared] == [
+        ("ISSUE-462 reconnects after close", ("mock", "real"), "e2e/a.spec.js"),
+        ("test_issue_462_totals", ("mock",), None),
+    ]
+    warn = [f for f in v.warnings if f.code == "undeclared-test"]
+    assert [f.test for f in warn] == ["ISSUE-462 reconnects after close", "test_issue_462_totals"]
+    assert all(f.severity == "warning" and f.issue == 462 for f in warn)
+
+
+def test_undeclared_candidates_are_bounded():
+    from qualify.matching import MAX_UNDECLARED
+
+    cases = [case(f"#462 case {i}") for i in range(MAX_UNDECLARED + 5)] + [case("#462 case 0")]
+    v = verdict([defect(REG)], [case("regression test"), *cases, *OTHER])
+    d = v.defects[0]
+    assert len(d.undeclared) == MAX_UNDECLARED and d.undeclared_more == 5
+    assert any("5 more testcase(s)" in f.message for f in v.warnings)

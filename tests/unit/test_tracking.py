@@ -96,6 +96,12 @@ def test_plain_markdown_declares_nothing():
         ("  issue: 1\n  coverage:\n    - test: a\n      jobs: [staging]\n", "`jobs` must be a non-empty subset", 6),
         ("  issue: 1\n  coverage:\n    - test: a\n      kind: smoke\n", "`kind` must be one of", 6),
         ("  issue: 1\n  issue: 2\n  coverage: [{test: a}]\n", "duplicate key 'issue'", 4),
+        (
+            "  issue: 1\n  coverage: [{test: a}]\n  exception:\n    reason: r\n    approved-by: x\n"
+            "    expires: 2026-13-01\n",
+            "'2026-13-01' is not a valid date",
+            8,
+        ),
         ("  issue: 1\n  covrage: [{test: a}]\n", "unknown key 'covrage'", 4),
         ("  issue: 1\n  coverage:\n    - file: x.js\n", "`test` is required", 5),
         (
@@ -137,3 +143,83 @@ def test_yaml_tags_are_not_constructed():
 )
 def test_issue_from_path(path, issue):
     assert issue_from_path(path) == issue
+
+
+EVIDENCE = textwrap.dedent("""\
+    ---
+    qualify:
+      issue: 7
+      coverage:
+        - test: probe
+          jobs: [real]
+          evidence:
+            - property: upstream
+              matches: '^https://api\\.example\\.com/'
+            - output: 'POST /v1/\\w+ -> 200'
+            - property: real-api
+    ---
+    """)
+
+
+def test_evidence_parses_with_lines():
+    read = parse_tracking(EVIDENCE, "x.md")
+    assert read.invalid is None
+    ev = read.defect.coverage[0].evidence
+    assert [(e.property, e.pattern, e.line) for e in ev] == [
+        ("upstream", r"^https://api\.example\.com/", 8),
+        (None, r"POST /v1/\w+ -> 200", 10),
+        ("real-api", None, 11),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ("'POST /v1/\\w+ -> 200'", "'POST (v1'", 10, "not a valid regular expression"),
+        ("- property: real-api", "- property: real-api\n          value: x", 12, "unknown key 'value'"),
+        ("- property: real-api", "- property: real-api\n          output: x", 11, "`output` stands alone"),
+        ("- property: real-api", "- matches: x", 11, "`property` is required"),
+        ("jobs: [real]", "jobs: [mock]", 7, "add real to jobs"),
+        ("- output: 'POST /v1/\\w+ -> 200'", "- output: ''", 10, "non-empty regular expression"),
+        ("- output: 'POST /v1/\\w+ -> 200'", "- output: 42", 10, "non-empty regular expression"),
+        ("- output: 'POST /v1/\\w+ -> 200'", "- 'POST'", 7, "must be a mapping"),
+    ],
+)
+def test_bad_evidence_is_refused_with_its_line(old, new, line, words):
+    assert old in EVIDENCE
+    read = parse_tracking(EVIDENCE.replace(old, new), "x.md")
+    assert read.defect is None
+    assert words in read.invalid.message and read.invalid.line == line
+
+
+def test_evidence_must_be_a_non_empty_list():
+    text = "---\nqualify:\n  issue: 7\n  coverage:\n    - test: a\n      evidence: []\n---\n"
+    read = parse_tracking(text, "x.md")
+    assert "non-empty list" in read.invalid.message and read.invalid.line == 6
+
+
+def test_overlong_pattern_is_refused():
+    text = EVIDENCE.replace("'POST /v1/\\w+ -> 200'", "'" + "a" * 501 + "'")
+    assert "longer than 500" in parse_tracking(text, "x.md").invalid.message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        (r"(a+)+$", True),
+        (r"(\w+\s?)*$", True),
+        (r"(?:x|(y+))+", True),
+        (r"(?=(a+)+)", True),
+        (r"(?>a+)+", False),  # atomic: no backtracking into it
+        (r"(a++)+", False),  # possessive
+        (r"(\d{1,3}\.)+", False),  # the inner repetition is bounded
+        (r"^POST /v1/\w+ -> 2\d\d$", False),
+        (r"a+b+c*", False),
+    ],
+)
+def test_patterns_that_can_backtrack_exponentially_are_refused(pattern, refused):
+    text = EVIDENCE.replace("'POST /v1/\\w+ -> 200'", "'" + pattern + "'")
+    read = parse_tracking(text, "x.md")
+    assert (read.invalid is not None) is refused
+    if refused:
+        assert "exponential" in read.invalid.message and read.invalid.line == 10

@@ -1,0 +1,147 @@
+"""Properties of the parsers and escapers over generated input (hypothesis).
+
+Example counts stay modest so CI stays fast; `tests/fuzz/fuzz.py` runs the same targets for minutes.
+Set HYPOTHESIS_PROFILE=long for a deeper local run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
+
+from builders import TODAY, case, defect, entry  # noqa: E402
+from mutate import SEEDS_TRACKING, SEEDS_XML, mutate  # noqa: E402
+
+from qualify.errors import QualifyError  # noqa: E402
+from qualify.junit import read_testcases  # noqa: E402
+from qualify.matching import Matcher  # noqa: E402
+from qualify.model import JobCounts, TrackingRead  # noqa: E402
+from qualify.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
+from qualify.summary import md, render_summary  # noqa: E402
+from qualify.tracking import parse_tracking  # noqa: E402
+from qualify.workflow import command, escape_data, plain  # noqa: E402
+
+settings.register_profile("ci", max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Text that likes the characters that matter here: controls, command markers, Markdown and HTML.
+NASTY = st.lists(
+    st.one_of(
+        st.sampled_from(["\n", "\r", "\r\n", "::", "##[", "%", "|", "\\", "<", ">", "`", "*", "\u2028", "\x00", " "]),
+        st.text(max_size=5),
+    ),
+    max_size=25,
+).map("".join)
+
+
+def _read_all(path: Path) -> None:
+    counts = JobCounts()
+    for _ in read_testcases(str(path), path.name, "real", counts):
+        pass
+
+
+@given(data=st.binary(max_size=4096))
+def test_random_bytes_only_ever_raise_qualify_error(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("rb") / "r.xml"
+    path.write_bytes(data)
+    try:
+        _read_all(path)
+    except QualifyError as exc:
+        assert exc.path == "r.xml" and exc.message  # names the file, says what is wrong
+
+
+@given(seed=st.sampled_from(sorted(SEEDS_XML)), rnd=st.randoms(use_true_random=False))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_mutated_junit_only_ever_raises_qualify_error(tmp_path_factory, seed, rnd):
+    data = mutate(SEEDS_XML[seed], rnd)
+    path = tmp_path_factory.mktemp("mx") / "r.xml"
+    path.write_bytes(data)
+    try:
+        _read_all(path)
+    except QualifyError:
+        pass
+
+
+@given(text=st.text(max_size=2000))
+def test_random_text_never_raises_from_parse_tracking(text):
+    read = parse_tracking(text, "docs/issues/ISSUE-1/TRACKING.md")
+    assert read.defect is None or read.invalid is None
+
+
+@given(seed=st.sampled_from(sorted(SEEDS_TRACKING)), rnd=st.randoms(use_true_random=False))
+def test_mutated_tracking_never_raises(seed, rnd):
+    data = mutate(SEEDS_TRACKING[seed], rnd)
+    text = data.decode("utf-8", errors="replace")
+    read = parse_tracking(text, "docs/issues/ISSUE-462/TRACKING.md")
+    if read.invalid is not None:
+        assert read.invalid.code == "tracking-invalid" and read.invalid.line is not None
+
+
+def _unescape_data(value: str) -> str:
+    # The runner's order (ActionCommand.UnescapeData)
+    return value.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+@given(message=NASTY, title=NASTY, file=NASTY)
+def test_a_command_is_one_line_and_carries_the_text(message, title, file):
+    line = command("error", message, title=title, file=file, line=3)
+    assert "\n" not in line and "\r" not in line
+    assert line.startswith("::error ")
+    head, _, data = line[2:].partition("::")
+    assert "::" not in head  # properties cannot end the command early
+    assert _unescape_data(data) == message.replace("##[", "## [")
+
+
+@given(text=NASTY)
+def test_plain_text_cannot_become_a_command(text):
+    out = plain(text)
+    assert "\n" not in out and "\r" not in out and "\u2028" not in out
+    assert not out.lstrip().startswith("::")
+    assert "##[" not in out
+    assert "\n" not in escape_data(text)
+
+
+def _cells(row: str) -> int:
+    """Cells of a GFM table row: a backslash escapes the next character, other pipes split."""
+    return len(re.findall(r"(?:\\.|[^|\\])*\|", row[1:]))
+
+
+@given(text=NASTY)
+def test_md_keeps_a_table_cell_one_cell(text):
+    cell = md(text)
+    assert "\n" not in cell and "\r" not in cell and "<" not in cell
+    assert _cells(f"| {cell} | x |") == 2
+
+
+@given(title=NASTY.filter(lambda t: t.strip()))
+@settings(max_examples=30)
+def test_summary_rows_stay_intact_whatever_the_title(title):
+    title = " ".join(title.split()) or "t"
+    d = defect(entry(title, jobs=["mock"]))
+    reads = [TrackingRead(path=d.tracking, defect=d)]
+    cfg = PolicyConfig(today=TODAY)
+    selected, sel = select_defects(reads, cfg)
+    matcher = Matcher(selected)
+    counts = {"mock": JobCounts(), "real": JobCounts()}
+    for c in [case(title), case("other", job="real")]:
+        counts[c.job].add(c)
+        if matcher.wants(c.name):
+            matcher.add(c)
+    text = render_summary(evaluate(reads, selected, sel, matcher.book, counts, cfg))
+    width = None
+    for line in text.splitlines():  # every row of every table as wide as its header
+        if not line.startswith("|"):
+            width = None
+            continue
+        width = width or _cells(line)
+        assert _cells(line) == width, line
+    assert "<script" not in text.lower()
