@@ -15,7 +15,9 @@ What the test gives act (everything else is the recipe as users copy it):
   default) in a copy inside each job container; both are run;
 * ``--rm``: no job containers left behind after a failed run (the test checks);
 * ``--json --verbose``: one JSON object per log line, parsed by ``ActLog`` (``--verbose`` for the
-  "Skipping job" entries that show a gated job did not run).
+  "Skipping job" entries that show a gated job did not run);
+* for a recipe whose gate uses the REST API (``api_stand_in.py``): ``--env GITHUB_API_URL=`` the
+  loopback stand-in of tests/github, ``--env GITHUB_REPOSITORY`` and a dummy ``-s GITHUB_TOKEN``.
 """
 
 from __future__ import annotations
@@ -188,7 +190,9 @@ def _push(on: Any) -> dict[str, Any]:
     spec = on.get("push") if isinstance(on, dict) else None
     tags = (spec or {}).get("tags") if isinstance(spec, dict) else None
     ref = "refs/tags/v1.2.3" if tags else "refs/heads/main"
-    return {"ref": ref, "after": SHA, "repository": {"full_name": "example/project", "default_branch": "main"}}
+    # `deleted: false` as GitHub sends it: only then does act take GITHUB_SHA from `after`.
+    repository = {"full_name": "example/project", "default_branch": "main"}
+    return {"ref": ref, "after": SHA, "deleted": False, "repository": repository}
 
 
 def _pull_request(on: Any) -> dict[str, Any]:
@@ -364,6 +368,7 @@ def run_act(
     bind: bool = True,
     extra_args: Sequence[str] = (),
     timeout: float = 900,
+    note: str = "",
 ) -> ActRun:
     """``extra_args`` go to act as they are (e.g. ``--github-instance`` or ``--env`` for a recipe
     that talks to a loopback REST stand-in: the jobs use the host's network)."""
@@ -387,9 +392,10 @@ def run_act(
     for mapping in local_repositories(recipe, action_dir):
         cmd += ["--local-repository", mapping]
     cmd += list(extra_args)
-    env = {k: v for k, v in docker_env.items() if not k.startswith(("GITHUB_", "ACT_", "INPUT_"))}
+    # GH_*: act asks the GitHub CLI (`gh auth token`) for a token when no GITHUB_TOKEN secret is given.
+    env = {k: v for k, v in docker_env.items() if not k.startswith(("GITHUB_", "GH_", "ACT_", "INPUT_"))}
     # No ~/.actrc of the machine's user, and no update check (there is no network).
-    env.update(HOME=str(home), ACT_DISABLE_VERSION_CHECK="1")
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), ACT_DISABLE_VERSION_CHECK="1")
     t0 = time.monotonic()
     try:
         res = subprocess.run(cmd, env=env, cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -402,7 +408,7 @@ def run_act(
     seconds = time.monotonic() - t0
     log = ActLog.parse(res.stdout)
     mode = "--bind" if bind else "copy"
-    ACT_FACTS[f"act {recipe.event} {recipe.path.name} [{scenario}, {mode}]"] = (
+    ACT_FACTS[f"act {recipe.event} {recipe.path.name} [{scenario}, {mode}{note}]"] = (
         f"exit {res.returncode} in {seconds:.1f}s"
     )
     return ActRun(recipe, scenario, bind, repo, artifacts, res.returncode, seconds, log, res.stderr, cmd)

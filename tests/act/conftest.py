@@ -16,6 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "container"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The loopback REST stand-in of the GitHub tests, for recipes that use the API.
+sys.path.append(str(Path(__file__).resolve().parent.parent / "github"))
 
 from act_run import ACT_FACTS, ActEnv, ActUnavailable, act_version, find_act
 from docker_env import DockerUnavailable, Session

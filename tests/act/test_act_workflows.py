@@ -5,21 +5,25 @@ the verdicts), each with ``--bind`` and without (act copies the repository into 
 containers), in a temporary repository holding the examples.  The assertions read act's
 JSON log: the gate step's outputs, its annotations and step summary, which steps and jobs ran or
 were skipped, and act's exit status (the workflow's result).  See act_run.py for what stands in
-for what cannot run offline.
+for what cannot run offline; recipes whose gate uses the REST API run against the loopback
+stand-in of tests/github (api_stand_in.py), whose recorded requests are checked as well.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from contextlib import nullcontext
 from pathlib import Path
 
+import api_stand_in
 import pytest
 import yaml
 from act_run import (
     ALWAYS,
     GATED_ON_QUALIFIED,
     REPO_ROOT,
+    SHA,
     STAND_IN_FOR,
     WORKFLOWS,
     ActEnv,
@@ -36,12 +40,7 @@ SCENARIOS = {"qualified": True, "mock-only": False}
 
 # Recipes act cannot run here yet, with the reason; the README's "Try it locally with act" names
 # each.  A recipe moves out of this table when its dependency can be stood in for offline.
-NOT_UNDER_ACT: dict[str, str] = {
-    "release-from-run.yml": (
-        "downloads another run's artifact, reads milestone labels and creates a check run through the "
-        "REST API; act overrides GITHUB_API_URL, so the loopback stand-in of tests/github cannot be reached"
-    ),
-}
+NOT_UNDER_ACT: dict[str, str] = {}
 
 ALL_RECIPES = sorted(WORKFLOWS.glob("*.yml")) + sorted(WORKFLOWS.glob("*.yaml"))
 RUNNABLE = [p for p in ALL_RECIPES if p.name not in NOT_UNDER_ACT]
@@ -120,10 +119,13 @@ def test_stand_ins_take_every_input_the_recipe_gives(workflow: Path) -> None:
 @pytest.mark.parametrize("workflow", RUNNABLE, ids=[p.name for p in RUNNABLE])
 def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, workspace: str, tmp_path: Path) -> None:
     recipe = load_recipe(workflow)
-    run = run_act(
-        act_env.act, act_env.docker_env, act_env.session.base, act_env.session.tag, recipe, scenario, tmp_path,
-        bind=workspace == "bind",
-    )  # fmt: skip
+    # A recipe whose gate uses the REST API talks to the loopback stand-in (api_stand_in.py).
+    stand_in = api_stand_in.serving(recipe, scenario) if api_stand_in.uses_api(recipe) else nullcontext()
+    with stand_in as api:
+        run = run_act(
+            act_env.act, act_env.docker_env, act_env.session.base, act_env.session.tag, recipe, scenario, tmp_path,
+            bind=workspace == "bind", extra_args=api.act_args() if api else (),
+        )  # fmt: skip
     context = run.context()
     assert not leftover_containers(act_env), f"act left containers behind\n{context}"
     qualifies = SCENARIOS[scenario]
@@ -149,8 +151,15 @@ def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, w
     # --bind: the jobs wrote into the repository; copy: into their own copies, never the repository.
     assert in_repo.is_file() is run.bind, f"{in_repo} exists: {in_repo.is_file()}, --bind: {run.bind}\n{context}"
     report_file = in_repo if run.bind else uploaded_report(run, report_path)
+    report = None
     if report_file is not None:  # None: copy mode, and the recipe does not upload the report
-        check_report(report_file, qualifies, problems, context)
+        report = check_report(report_file, qualifies, problems, context)
+    if api is not None:
+        api_stand_in.check_api_use(api, run, report, qualifies, context)
+    elif report is not None:
+        # A recipe that publishes through the API must have been given the stand-in, not skipped.
+        skipped = [w["message"] for w in report["warnings"] if w["code"] == "publish-skipped"]
+        assert not skipped, f"{skipped}: api_stand_in.uses_api() missed this recipe's API inputs"
 
     # enforce fails the step, the job and so the workflow when not qualified; report never does.
     gate_fails = not qualifies and gate.mode == "enforce"
@@ -186,7 +195,7 @@ def test_recipe_runs_under_act(act_env: ActEnv, workflow: Path, scenario: str, w
     check_gate_job_steps(run, outputs, qualifies, gate_fails, context)
 
 
-def check_report(report_file: Path, qualifies: bool, problems: int, context: str) -> None:
+def check_report(report_file: Path, qualifies: bool, problems: int, context: str) -> dict:
     assert report_file.is_file(), f"the report output names no file ({report_file})\n{context}"
     report = json.loads(report_file.read_text())
     assert report["qualified"] is qualifies
@@ -201,6 +210,7 @@ def check_report(report_file: Path, qualifies: bool, problems: int, context: str
         if result.get("matched") and not result.get("file_verified")
     ]
     assert not unverified, f"declared files not verified (runner wrote no file attribute): {unverified}"
+    return report
 
 
 def check_gated_jobs(run: ActRun, qualifies: bool, gate_fails: bool, context: str) -> None:
@@ -248,3 +258,33 @@ def check_gate_job_steps(run: ActRun, outputs: dict[str, str], qualifies: bool, 
             if path is not None and (run.repo / path).is_file():
                 stored = run.artifacts / name / Path(path).name
                 assert stored.is_file(), f"artifact {name} lacks {path}: {sorted(run.artifacts.rglob('*'))}"
+
+
+@pytest.mark.container
+def test_release_from_run_refuses_stale_results_under_act(act_env: ActEnv, tmp_path: Path) -> None:
+    """The latest successful real-API run tested a commit that does not include the tagged one:
+    its results, although all passing, are refused (stale-results), the check run fails and the
+    release job does not run."""
+    recipe = load_recipe(WORKFLOWS / "release-from-run.yml")
+    with api_stand_in.serving(recipe, "qualified", results_sha=api_stand_in.OLD_SHA) as api:
+        run = run_act(
+            act_env.act, act_env.docker_env, act_env.session.base, act_env.session.tag, recipe, "qualified", tmp_path,
+            extra_args=api.act_args(), note=", stale results",
+        )  # fmt: skip
+    context = run.context()
+    assert not leftover_containers(act_env), f"act left containers behind\n{context}"
+    gate = recipe.gate
+    outputs = run.log.outputs(gate.job, gate.step_id)
+    assert outputs.get("qualified") == "false" and outputs.get("problems") == "1", f"{outputs}\n{context}"
+    report = json.loads((run.repo / outputs["report"]).read_text())
+    assert [f["code"] for f in report["problems"]] == ["stale-results"], f"{report['problems']}\n{context}"
+    assert "does not include the commit under test" in report["problems"][0]["message"], report["problems"]
+    errors = [a for a in run.log.annotations(gate.job, gate.step_id) if a[0] == "error"]
+    assert len(errors) == 1 and "stale" in errors[0][2].lower() + str(errors[0][1]).lower(), f"{errors}\n{context}"
+    jobs = run.log.job_results()
+    assert jobs == {"mock-tests": "success", gate.job: "failure", "release": "skipped"}, f"{jobs}\n{context}"
+    assert run.returncode != 0, context
+    repo = rf"^{api_stand_in.API_PREFIX}/repos/{api_stand_in.OWNER}/{api_stand_in.REPO}"
+    compare = rf"{repo}/compare/{SHA}\.\.\.{api_stand_in.OLD_SHA}$"
+    assert any(m == "GET" and re.search(compare, p) for m, p, _ in api.gh.log), f"no compare call: {api.gh.log}"
+    api_stand_in.check_api_use(api, run, report, False, context)

@@ -278,6 +278,24 @@ class FakeGitHub:
         self.blobs[art_id] = data
         return art
 
+    def add_comment(self, number: int, body: str, login: str = "octocat") -> dict[str, Any]:
+        """A comment already on issue/pull request `number` (e.g. qualify's sticky comment of an earlier run)."""
+        cid = self.next_id()
+        comment = {
+            "id": cid,
+            "node_id": "IC_kw",
+            "url": self.repo_url(f"/issues/comments/{cid}"),
+            "html_url": f"https://github.com/{self.owner}/{self.repo}/pull/{number}#issuecomment-{cid}",
+            "body": body,
+            "user": {"login": login, "id": 2, "type": "Bot" if login.endswith("[bot]") else "User"},
+            "created_at": "2026-11-24T00:00:00Z",
+            "updated_at": "2026-11-24T00:00:00Z",
+            "issue_url": self.repo_url(f"/issues/{number}"),
+            "author_association": "NONE",
+        }
+        self.comments.setdefault(number, []).append(comment)
+        return comment
+
     def add_commit(self, sha: str, date: dt.datetime) -> None:
         self.commits[sha] = date
 
