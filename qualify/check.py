@@ -7,7 +7,7 @@ import json
 import os
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
@@ -30,6 +30,7 @@ MAX_TRACKING_BYTES = 1024 * 1024
 # --max-file-bytes / --max-total-bytes (inputs max-file-bytes / max-total-bytes) if yours are not.
 DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_TOTAL_BYTES = 500 * 1024 * 1024
+PRETTY_JSON_CHARS = 256 * 1024  # larger reports are written compact (read them with `jq .`)
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, forking workers costs more than it saves
 
 
@@ -290,39 +291,27 @@ def _read_results(
 
 
 def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> None:
-    _write_chunks(path, (text,), workspace, append=append)
-
-
-def _write_chunks(path: str, chunks: Iterable[str], workspace: Path, *, append: bool = False) -> None:
     target = Path(path)
     if not target.is_absolute():
         target = workspace / target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("a" if append else "w", encoding="utf-8", errors="backslashreplace") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
+            fh.write(text)
     except OSError as exc:
         raise QualifyError(f"cannot write {path}: {exc.strerror or exc}", code="output-failed") from None
 
 
-def _json_chunks(report: dict, hide: tuple[str, ...], size: int = 64 * 1024) -> Iterator[str]:
-    """The report as indented JSON, redacted, in pieces of about `size` characters.
+def _json_text(report: dict, hide: tuple[str, ...]) -> str:
+    """The report as JSON: indented when small enough to read, compact beyond PRETTY_JSON_CHARS.
 
-    Joining the whole text first (json.dumps) held the report several times over: ~200 MB of peak
-    memory for 20,000 declared tests. The encoder yields each string value whole, and pieces are
-    only cut between its yields, so a token inside a value is never split across two pieces.
+    Indenting forces json's pure-Python encoder: 0.5 s for a 2.8 MB report (2,000 declared tests
+    over 1M testcases), and a peak of ~200 MB at 20,000. The compact form uses the C encoder.
     """
-    buffer: list[str] = []
-    held = 0
-    for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report):
-        buffer.append(piece)
-        held += len(piece)
-        if held >= size:
-            yield workflow.redact("".join(buffer), hide)
-            buffer, held = [], 0
-    buffer.append("\n")
-    yield workflow.redact("".join(buffer), hide)
+    text = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+    if len(text) <= PRETTY_JSON_CHARS:
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+    return workflow.redact(text + "\n", hide)
 
 
 def write_outputs(
@@ -339,7 +328,7 @@ def write_outputs(
             report = build_report(verdict)
         else:
             report = {**error_report(error or ""), "error_code": error_code}
-        _write_chunks(opts.json_report, _json_chunks(report, hide), opts.workspace)
+        _write(opts.json_report, _json_text(report, hide), opts.workspace)
     if opts.summary:
         text = summary.render_summary(verdict) if verdict is not None else summary.render_error_summary(error or "")
         _write(opts.summary, workflow.redact(text, hide), opts.workspace, append=True)

@@ -41,6 +41,9 @@ MAX_UNDECLARED = 20  # distinct undeclared candidate names kept per defect
 # A title word that ends this many names is not distinctive in these results: it stops feeding the
 # near-miss sets, which bounds their cost whatever the suite's size.
 MAX_WORD_HITS = 500
+# A word shared by more declared titles than this is not distinctive among the declarations either;
+# each testcase ending in it would be offered to all of them (cost: testcases x declared tests).
+MAX_WORD_TARGETS = 8
 _TOKEN = re.compile(r"[^\W_]+")
 _STOP = frozenset(
     "a an and are as at be by can does for from has have in is it its not of on or should that the then this to"
@@ -306,6 +309,7 @@ class Matcher:
                 for raw in set(title.replace(SEP, " ").split()):
                     if set(_TOKEN.findall(raw.lower())) & words:
                         self._near_words.setdefault(raw, []).append(target)
+        self._near_words = {w: ts for w, ts in self._near_words.items() if len(ts) <= MAX_WORD_TARGETS}
 
     def captures(self, job: str) -> bool:
         """Whether testcases of this job must carry their properties/system-out (some entry declares evidence)."""

@@ -1,7 +1,7 @@
 import pytest
 from builders import case, defect, entry, output
 
-from qualify.matching import MAX_NEAR, Matcher, canonical, mentioned_issues, paths_match
+from qualify.matching import MAX_NEAR, MAX_WORD_TARGETS, Matcher, canonical, mentioned_issues, paths_match
 from qualify.model import Outcome, Status
 
 
@@ -191,6 +191,17 @@ def test_near_misses_are_bounded_and_keep_the_best():
 def test_near_misses_are_not_kept_for_unrelated_names():
     m = feed(Matcher([defect(entry("refunds a partial order"))]), [case("alpha beta"), case("gamma")])
     assert m.book.near == {} and m.book.closest(0, 0, "mock") == ()
+
+
+def test_a_word_shared_by_many_declared_titles_does_not_feed_near_misses():
+    # 2,000 declared tests sharing words made every testcase be offered to hundreds of them (100 s
+    # at 1M testcases); a word in more than MAX_WORD_TARGETS titles is not distinctive.
+    titles = [f"checkout flow {i:03d} order" for i in range(MAX_WORD_TARGETS + 1)]
+    m = feed(Matcher([defect(*(entry(t, jobs=["mock"]) for t in titles))]), [case("payments › order")] * 50)
+    assert m.book.near == {}
+    few = [f"checkout flow {i:03d} order" for i in range(MAX_WORD_TARGETS)]
+    m = feed(Matcher([defect(*(entry(t, jobs=["mock"]) for t in few))]), [case("payments › order")])
+    assert len(m.book.near) == MAX_WORD_TARGETS
 
 
 def test_undeclared_excludes_tests_declared_in_either_job():
