@@ -8,7 +8,6 @@ Same steps as qualify.check.collect and write_outputs (serial), timed one by one
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qualify import console
-from qualify.check import read_tracking_file
+from qualify.check import _json_text, read_tracking_file
 from qualify.files import expand
 from qualify.junit import read_testcases
 from qualify.matching import Matcher
@@ -45,7 +44,9 @@ def phases(results: Path, tracking: Path) -> dict[str, float]:
     counts = {job: JobCounts() for job in JOBS}
     for job in JOBS:
         for path in sorted((results / job).glob("*.xml")):
-            cases = read_testcases(str(path), path.name, job, counts[job], matcher.wants)
+            cases = read_testcases(
+                str(path), path.name, job, counts[job], keep=matcher.keeper(job), capture=matcher.captures(job)
+            )
             while True:
                 lap("reading")
                 case = next(cases, None)
@@ -57,7 +58,7 @@ def phases(results: Path, tracking: Path) -> dict[str, float]:
     verdict = evaluate(reads, defects, selection, matcher.book, counts, config)
     lap("policy")
     console.render_text(verdict)
-    json.dumps(build_report(verdict), indent=2, ensure_ascii=False)
+    _json_text(build_report(verdict), ())  # as `qualify check` writes it
     lap("output")
     return spent
 
