@@ -62,6 +62,7 @@ def github_options(inputs: Mapping[str, str], env: Mapping[str, str]) -> GitHubO
         token=inputs["token"] or None,
         repo=context["repo"],
         api_url=context["api_url"],
+        server_url=context.get("server_url"),
         sha=context["sha"],
         pr_number=context.get("pr_number"),
         head_sha=context.get("head_sha"),

@@ -330,7 +330,11 @@ def write_outputs(
             report = {**error_report(error or ""), "error_code": error_code}
         _write(opts.json_report, _json_text(report, hide), opts.workspace)
     if opts.summary:
-        text = summary.render_summary(verdict) if verdict is not None else summary.render_error_summary(error or "")
+        text = (
+            summary.render_summary(verdict, opts.github.blob_base())
+            if verdict is not None
+            else summary.render_error_summary(error or "")
+        )
         _write(opts.summary, workflow.redact(text, hide), opts.workspace, append=True)
     if verdict is not None:
         for line in console.render_text(verdict).split("\n"):

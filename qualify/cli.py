@@ -254,6 +254,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         token=args.token or os.environ.get("GITHUB_TOKEN") or None,
         repo=args.repo or context["repo"],
         api_url=context["api_url"],
+        server_url=context.get("server_url"),
         sha=args.sha or context["sha"],
         pr_number=context.get("pr_number"),
         head_sha=context.get("head_sha"),

@@ -29,6 +29,7 @@ class GitHubOptions:
     repo: str | None = None
     api_url: str | None = None
     sha: str | None = None  # the commit under test (GITHUB_SHA)
+    server_url: str | None = None  # GITHUB_SERVER_URL, for links to files at that commit
     pr_number: int | None = None  # from the pull_request event, for the sticky comment
     head_sha: str | None = None  # the pull request's head commit, where a check run belongs
     real_api_labels: tuple[str, ...] = DEFAULT_REAL_API_LABELS
@@ -43,6 +44,12 @@ class GitHubOptions:
     check_name: str | None = None
     sleep: Callable[[float], None] | None = None  # injectable for tests
     max_wait: float = MAX_WAIT
+
+    def blob_base(self) -> str | None:
+        """URL prefix of the repository's files at the commit under test, when both are known."""
+        if not self.repo or not self.sha:
+            return None
+        return f"{(self.server_url or 'https://github.com').rstrip('/')}/{self.repo}/blob/{self.sha}"
 
     def skip_reason(self) -> str | None:
         """Why API features cannot run, or None when they can."""
@@ -88,6 +95,7 @@ def env_github(env: Mapping[str, str]) -> dict[str, Any]:
         "api_url": env.get("GITHUB_API_URL") or None,
         "repo": env.get("GITHUB_REPOSITORY") or None,
         "sha": env.get("GITHUB_SHA") or None,
+        "server_url": env.get("GITHUB_SERVER_URL") or None,
     }
     event = _read_event(env.get("GITHUB_EVENT_PATH"))
     pr = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else None

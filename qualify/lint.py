@@ -106,6 +106,9 @@ def _schema_lines(path: Path, display: str, validator: Validator, skip_line: int
 
 
 def lint_files(paths: list[Path], out: TextIO, validator: Validator | None = None) -> int:
+    # TRACKING.md text (titles, keys) reaches these lines; in an Actions log a line starting `::`
+    # would be a workflow command. The pre-commit hook and CI run lint on pull-request content.
+    out = _PlainLines(out)
     validator = validator or load_validator()
     problems = 0
     for path in paths:
@@ -132,3 +135,20 @@ def lint_files(paths: list[Path], out: TextIO, validator: Validator | None = Non
                 problems += 1
     out.write(f"{len(paths)} file(s) checked, {problems} problem(s)\n")
     return 1 if problems else 0
+
+
+class _PlainLines:
+    """A writer that passes every line through workflow.plain (controls visible, no leading `::`)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> None:
+        from qualify.workflow import plain
+
+        for line in text.splitlines():
+            self._out.write(plain(line) + "\n")
+
+    def writelines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.write(line)

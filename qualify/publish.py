@@ -134,7 +134,11 @@ def publish(api: Any, opts: Any, verdict: Verdict | None, error: str | None, mod
         return []
     if api is None:
         return [_warning("publish-skipped", f"comment/check run skipped: {opts.skip_reason()}")]
-    report_md = summary.render_summary(verdict) if verdict is not None else summary.render_error_summary(error or "")
+    report_md = (
+        summary.render_summary(verdict, opts.blob_base())
+        if verdict is not None
+        else summary.render_error_summary(error or "")
+    )
     warnings: list[Finding] = []
     if opts.comment:
         if opts.pr_number is None:

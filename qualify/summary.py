@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 from qualify.model import DefectResult, Finding, Match, Status, Verdict
 from qualify.policy import evidence_missing
@@ -59,14 +60,14 @@ def _cell(m: Match | None, no_evidence: bool = False) -> str:
     return f"{_ICON[status]} {label}" + (f" ({', '.join(extra)})" if extra else "")
 
 
-def _defect_rows(d: DefectResult) -> list[str]:
+def _defect_rows(d: DefectResult, link_base: str | None = None) -> list[str]:
     rows = []
     verdict = "✅" if d.qualified else "❌"
     waived = any(f.code == "exception-applied" for f in d.findings)
     if waived:
         verdict = "⚠️ exception"
     for i, er in enumerate(d.entries):
-        head = f"{verdict} [#{d.defect.issue}]({md(d.defect.tracking)})" if i == 0 else ""
+        head = f"{verdict} [#{d.defect.issue}]({_link(d.defect.tracking, link_base)})" if i == 0 else ""
         rules = ", ".join(d.rules) if i == 0 else ""
         rows.append(
             f"| {head} | {rules} | {md_cell(er.entry.test)} | {er.entry.kind} | "
@@ -103,10 +104,18 @@ def _details(summary: str, body: list[str]) -> list[str]:
     return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
 
 
-def _defect_tables(defects: tuple[DefectResult, ...] | list[DefectResult]) -> list[str]:
+def _link(path: str, link_base: str | None) -> str:
+    """Where a TRACKING.md link points. The summary and the PR comment are shown on pages whose URL
+    is not the repository tree, so a relative link breaks there; with the commit known it is absolute."""
+    if link_base:
+        return f"{link_base}/{quote(path.replace(chr(92), '/'))}"
+    return quote(path.replace(chr(92), "/"))
+
+
+def _defect_tables(defects: tuple[DefectResult, ...] | list[DefectResult], link_base: str | None = None) -> list[str]:
     # By issue number: files come in path order, where ISSUE-10 sorts before ISSUE-2.
     defects = sorted(defects, key=lambda d: d.defect.issue)
-    rows = {d.defect.issue: _defect_rows(d) for d in defects}
+    rows = {d.defect.issue: _defect_rows(d, link_base) for d in defects}
     if sum(len(r) for r in rows.values()) <= COLLAPSE_ROWS:
         return [*_DEFECT_HEADER, *(row for d in defects for row in rows[d.defect.issue]), ""]
     # Long report: what blocks the release stays open; the defects that qualified fold away.
@@ -129,7 +138,9 @@ def _finding_section(title: str, findings: list[Finding], *, keep_open: int, nou
     return lines
 
 
-def render_summary(verdict: Verdict) -> str:
+def render_summary(verdict: Verdict, link_base: str | None = None) -> str:
+    """The job summary (and PR comment) Markdown. `link_base` (e.g. https://github.com/o/r/blob/SHA)
+    makes the TRACKING.md links absolute."""
     problems = verdict.problems
     warnings = verdict.warnings
     if verdict.qualified:
@@ -140,7 +151,7 @@ def render_summary(verdict: Verdict) -> str:
         head = f"## ❌ Release not qualified — {len(problems)} problem(s)"
     lines = [head, ""]
     if verdict.defects:
-        lines += _defect_tables(verdict.defects)
+        lines += _defect_tables(verdict.defects, link_base)
     if problems:
         lines += _finding_section("What to fix", list(problems), keep_open=COLLAPSE_ROWS, noun="problem")
     if warnings:

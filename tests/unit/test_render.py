@@ -67,3 +67,19 @@ def test_summary_is_cut_under_the_limit_with_a_note():
     assert out.endswith("the JSON report has everything.\n")
     assert "| row 0 | ✅ |" in out and "| row 99999" not in out
     assert fit("short") == "short"
+
+
+def test_tracking_links_are_absolute_when_the_commit_is_known():
+    from qualify.github_io import GitHubOptions
+
+    d = defect(entry("t", jobs=["mock"]))
+    reads = [TrackingRead(path=d.tracking, defect=d)]
+    cfg = PolicyConfig(today=TODAY)
+    selected, sel = select_defects(reads, cfg)
+    verdict = evaluate(reads, selected, sel, Matcher(selected).book, {"mock": JobCounts(), "real": JobCounts()}, cfg)
+    relative = render_summary(verdict)
+    assert f"[#{d.issue}]({d.tracking})" in relative
+    base = GitHubOptions(repo="acme/voice", sha="abc123", server_url="https://ghe.example/").blob_base()
+    assert base == "https://ghe.example/acme/voice/blob/abc123"
+    assert f"[#{d.issue}](https://ghe.example/acme/voice/blob/abc123/{d.tracking})" in render_summary(verdict, base)
+    assert GitHubOptions(repo="acme/voice").blob_base() is None  # no commit: stay relative
