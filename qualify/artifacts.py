@@ -253,18 +253,11 @@ def junit_timestamps(path: Path) -> list[dt.datetime]:
     """The `timestamp` of every testsuite/testsuites element, read with the hardened parser settings."""
     from lxml import etree
 
+    from qualify.junit import hardened_iterparse
+
     stamps: list[dt.datetime] = []
     try:
-        for _event, elem in etree.iterparse(
-            str(path),
-            events=("start",),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        ):
+        for _event, elem in hardened_iterparse(str(path), events=("start",)):
             tag = elem.tag if isinstance(elem.tag, str) else ""
             if tag in ("testsuite", "testsuites"):
                 value = parse_time(elem.get("timestamp") or "")

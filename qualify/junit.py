@@ -43,14 +43,13 @@ def is_pathlike(value: str) -> bool:
     return bool(value) and bool(_SOURCE_EXT.search(value) or _SLASHED.match(value))
 
 
-def _parser_events(path: str) -> etree.iterparse:
-    # No DTD loading, no entity resolution, no network: results come from pull-request code.
-    # Only the end of <testcase> and <testsuite> reaches Python (libxml2 filters the rest), so
-    # system-out bodies, properties and failure texts are never turned into Python objects.
+def hardened_iterparse(path: str, *, events: tuple[str, ...], tag: tuple[str, ...] | None = None) -> etree.iterparse:
+    """The one way qualify opens XML it did not write (results come from pull-request code): no DTD
+    loading, no entity resolution, no network, libxml2's size and depth limits kept (no huge_tree)."""
     return etree.iterparse(
         path,
-        events=("end",),
-        tag=_EVENT_TAGS,
+        events=events,
+        tag=tag,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -59,6 +58,12 @@ def _parser_events(path: str) -> etree.iterparse:
         remove_comments=True,
         remove_pis=True,
     )
+
+
+def _parser_events(path: str) -> etree.iterparse:
+    # Only the ends of <testcase>, <testsuite> and result elements reach Python (libxml2 filters the
+    # rest), so system-out bodies, properties and failure texts are never turned into Python objects.
+    return hardened_iterparse(path, events=("end",), tag=_EVENT_TAGS)
 
 
 def _classify(elem: etree._Element) -> tuple[Outcome, bool, int]:
@@ -100,15 +105,7 @@ def _check_root(root: etree._Element | None, display: str) -> None:
 def _first_element(path: str) -> etree._Element | None:
     """The root element as it starts, read with the same hardened settings (for error reports)."""
     try:
-        for _event, elem in etree.iterparse(
-            path,
-            events=("start",),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            dtd_validation=False,
-            huge_tree=False,
-        ):
+        for _event, elem in hardened_iterparse(path, events=("start",)):
             return elem
     except (etree.XMLSyntaxError, OSError):
         pass
