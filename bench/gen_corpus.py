@@ -227,13 +227,17 @@ def write_results(out: Path, seed: int, total: int) -> Path:
     return target
 
 
-def _declared_titles(seed: int, count: int) -> list[tuple[str, int]]:
-    """(declared title, file index): existing stable cases first, then titles no case has."""
+def _declared_titles(seed: int, count: int, prefix: int = STABLE_PREFIX) -> list[tuple[str, int]]:
+    """(declared title, file index): existing stable cases first, then titles no case has.
+
+    `prefix` cases per file are taken as existing: STABLE_PREFIX exist at every size; a larger
+    prefix exists only in corpora with that many cases per file (e.g. 100 from 100k testcases up).
+    """
     pool: list[tuple[str, int]] = []
     per_file = -(-count // FILES)
     for i in range(FILES):
-        stable = [c.title for c in cases(seed, i, STABLE_PREFIX)]
-        pool += [(t, i) for t in stable[: min(per_file, STABLE_PREFIX)]]
+        stable = [c.title for c in cases(seed, i, prefix)]
+        pool += [(t, i) for t in stable[: min(per_file, prefix)]]
     rng = random.Random(f"{seed}:declared")  # noqa: S311
     while len(pool) < count:
         pool.append((_title(rng) + " (never run)", rng.randrange(FILES)))
@@ -247,12 +251,16 @@ def _declared_name(title: str, file_index: int) -> str:
     return title
 
 
-def write_tracking(out: Path, seed: int, declared: int) -> Path:
-    target = out / f"tracking-{declared}"
+def write_tracking(out: Path, seed: int, declared: int, *, all_found: bool = False) -> Path:
+    """D declared tests in 500 TRACKING.md files. With `all_found`, every one names a case of the
+    corpora with at least D/200 cases per file (a qualifying release); otherwise at most 50 per
+    file do and the rest are titles no case has (as in a release with renamed or missing tests)."""
+    target = out / (f"tracking-{declared}-found" if all_found else f"tracking-{declared}")
     done = target / ".complete"
     if done.exists():
         return target
-    titles = _declared_titles(seed, declared)
+    prefix = max(STABLE_PREFIX, -(-declared // FILES)) if all_found else STABLE_PREFIX
+    titles = _declared_titles(seed, declared, prefix)
     per_file = -(-declared // TRACKING_FILES)
     rng = random.Random(f"{seed}:tracking")  # noqa: S311
     for k in range(TRACKING_FILES):

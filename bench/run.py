@@ -154,14 +154,21 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_linearity:
         size = sizes[-1]
         ten = gen_corpus.write_tracking(out, gen_corpus.SEED, args.declared * 10)
+        # The same 10x, every declared test present in the results (needs >= 100 cases per file).
+        ten_found = gen_corpus.write_tracking(out, gen_corpus.SEED, args.declared * 10, all_found=True)
         results = out / f"results-{size}"
         report = out / "qualify-report.json"
         env = {**os.environ, "QUALIFY_WORKERS": "1"}
         print()
-        for with_json in (True, False):
+        variants = (
+            (ten, True, "half of them missing from the results, with the JSON report (the action's default)"),
+            (ten, False, "half of them missing from the results, without the JSON report"),
+            (ten_found, True, "all of them found, with the JSON report"),
+        )
+        for big_tracking, with_json, label in variants:
             small, big = Runs(), Runs()
             for _ in range(args.rounds):
-                for track, runs in ((tracking, small), (ten, big)):
+                for track, runs in ((tracking, small), (big_tracking, big)):
                     cmd = qualify_cmd(results, track, report)
                     if not with_json:
                         cmd = cmd[: cmd.index("--json-report")] + cmd[cmd.index("--json-report") + 2 :]
@@ -171,7 +178,6 @@ def main(argv: list[str] | None = None) -> int:
                     runs.rss_mb.append(rss)
             grow = (big.median / small.median - 1) * 100
             grow_cpu = (statistics.median(big.cpu) / statistics.median(small.cpu) - 1) * 100
-            label = "with the JSON report (the action's default)" if with_json else "without the JSON report"
             print(
                 f"Linearity at {fmt_size(size)} testcases, {label}: {args.declared} declared tests "
                 f"{small.median:.2f} s, {args.declared * 10} declared {big.median:.2f} s: {grow:+.1f}% wall, "
@@ -179,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"\nWhere the time goes at {fmt_size(size)} testcases (bench/phases.py, in process, serial):\n")
         sys.stdout.flush()
-        subprocess.run([sys.executable, str(BENCH / "phases.py"), str(results), str(tracking), str(ten)], check=True)
+        subprocess.run(
+            [sys.executable, str(BENCH / "phases.py"), str(results), str(tracking), str(ten), str(ten_found)],
+            check=True,
+        )
     tiny = REPO / "examples"
     start = Runs()
     helps = Runs()
