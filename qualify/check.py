@@ -183,7 +183,7 @@ def _workers(total_bytes: int, files: int) -> int:
 def _read_file(task: _Task, readers: _Readers) -> tuple[list[TestCase], JobCounts]:
     keep, capture = readers[task.job]
     file_counts = JobCounts()
-    cases = list(_read_results(task.path, task.display, task.job, file_counts, keep, capture))
+    cases = list(read_testcases(task.path, task.display, task.job, file_counts, keep=keep, capture=capture))
     return cases, file_counts
 
 
@@ -258,36 +258,6 @@ def _undecodable(path: str) -> bool:
         return False
     except UnicodeEncodeError:
         return True
-
-
-# libxml2's own limits (kept: no huge_tree) speak of parser options users cannot set; say what they mean.
-_XML_LIMITS = (
-    ("Excessive depth in document", "elements nested deeper than libxml2's limit of 256 levels"),
-    ("Text node too long", "a text node larger than libxml2's limit of 10 MB"),
-    ("Buffer size limit exceeded", "a name or attribute value larger than libxml2's limit of 10 MB"),
-    ("Huge input lookup", "a construct larger than libxml2's limit of 10 MB"),
-    ("xmlSAX2Characters: huge text node", "a text node larger than libxml2's limit of 10 MB"),
-)
-
-
-def explain_xml(message: str) -> str:
-    """One clear line for a libxml2 message: limits named plainly, no `XML_PARSE_HUGE` advice."""
-    for needle, meaning in _XML_LIMITS:
-        if needle in message:
-            return f"malformed XML: {meaning}; JUnit results never need this, the file is broken or hostile"
-    return " ".join(message.split())
-
-
-def _read_results(
-    path: str, display: str, job: str, counts: JobCounts, keep: Callable[[str], bool], capture: bool
-) -> Iterator[TestCase]:
-    try:
-        yield from read_testcases(path, display, job, counts, keep=keep, capture=capture)
-    except QualifyError as exc:
-        code = exc.code
-        if code == "could-not-evaluate":
-            code = "results-unreadable" if exc.message.startswith("cannot read") else "results-malformed"
-        raise QualifyError(explain_xml(exc.message), exc.path, exc.line, code=code) from None
 
 
 def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> None:

@@ -89,16 +89,36 @@ def _classify(elem: etree._Element) -> tuple[Outcome, bool, int]:
     return _PASSED, bool(case.interim_result), found  # interim results only: passed after failed tries
 
 
+_MALFORMED = "results-malformed"
+# libxml2's own limits (kept: no huge_tree) speak of parser options users cannot set; say what they mean.
+_XML_LIMITS = (
+    ("Excessive depth in document", "elements nested deeper than libxml2's limit of 256 levels"),
+    ("Text node too long", "a text node larger than libxml2's limit of 10 MB"),
+    ("Buffer size limit exceeded", "a name or attribute value larger than libxml2's limit of 10 MB"),
+    ("Huge input lookup", "a construct larger than libxml2's limit of 10 MB"),
+    ("xmlSAX2Characters: huge text node", "a text node larger than libxml2's limit of 10 MB"),
+)
+
+
+def _explain_xml(message: str) -> str:
+    """One clear line for a libxml2 message: limits named plainly, no `XML_PARSE_HUGE` advice."""
+    for needle, meaning in _XML_LIMITS:
+        if needle in message:
+            return f"malformed XML: {meaning}; JUnit results never need this, the file is broken or hostile"
+    return "malformed XML: " + " ".join(message.split())
+
+
 def _check_root(root: etree._Element | None, display: str) -> None:
     if root is None:
-        raise QualifyError("empty results file", display)
+        raise QualifyError("empty results file", display, code=_MALFORMED)
     if root.getroottree().docinfo.doctype:
-        raise QualifyError("a DOCTYPE is not allowed in JUnit results", display, root.sourceline)
+        raise QualifyError("a DOCTYPE is not allowed in JUnit results", display, root.sourceline, code=_MALFORMED)
     if root.tag not in _ROOTS:
         raise QualifyError(
             f"not JUnit XML: the root element is <{root.tag}>, expected <testsuites> or <testsuite>",
             display,
             root.sourceline,
+            code=_MALFORMED,
         )
 
 
@@ -251,9 +271,11 @@ def read_testcases(
         # iterparse may report a later symptom ("no element found"); the log, cleared above, has the cause.
         cause = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
         msg, line = (cause.message, cause.line) if cause is not None else (exc.msg, exc.lineno)
-        raise QualifyError(f"malformed XML: {msg}", display, line or None) from None
+        raise QualifyError(_explain_xml(msg), display, line or None, code=_MALFORMED) from None
     except OSError as exc:
-        raise QualifyError(f"cannot read results file: {exc.strerror or exc}", display) from None
+        raise QualifyError(
+            f"cannot read results file: {exc.strerror or exc}", display, code="results-unreadable"
+        ) from None
     finally:
         counts.testcases += testcases
         counts.passed += passed

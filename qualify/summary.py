@@ -107,9 +107,8 @@ def _details(summary: str, body: list[str]) -> list[str]:
 def _link(path: str, link_base: str | None) -> str:
     """Where a TRACKING.md link points. The summary and the PR comment are shown on pages whose URL
     is not the repository tree, so a relative link breaks there; with the commit known it is absolute."""
-    if link_base:
-        return f"{link_base}/{quote(path.replace(chr(92), '/'))}"
-    return quote(path.replace(chr(92), "/"))
+    target = quote(path.replace("\\", "/"))
+    return f"{link_base}/{target}" if link_base else target
 
 
 def _defect_tables(defects: tuple[DefectResult, ...] | list[DefectResult], link_base: str | None = None) -> list[str]:
