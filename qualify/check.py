@@ -139,13 +139,15 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
                 )
         plan.append((job, files))
     tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
-    readers = {job: (matcher.keeper(job), matcher.captures(job)) for job in JOBS}
-    results = _read_all(tasks, readers, _workers(total, len(tasks)))
+    workers = _workers(total, len(tasks))
+    readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
+    results = _read_all(tasks, readers, workers)
     for job, files in plan:
         progress.job(job, len(files))
         for _ in files:
-            cases, file_counts = next(results)
+            cases, file_counts, near_names = next(results)
             counts[job].merge(file_counts)
+            matcher.replay_near(job, near_names)
             for case in cases:
                 matcher.add(case)
             progress.file_read(job, counts[job])
@@ -160,7 +162,23 @@ class _Task:
     display: str
 
 
-_Readers = dict[str, tuple[Callable[[str], bool], bool]]  # job -> (keep, capture)
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """How one job's files are read: the keeper, whether evidence is captured, and (in worker
+    processes) the list the keeper logs near-miss names into, sent back per file."""
+
+    keep: Callable[[str], bool]
+    capture: bool
+    near_log: list[str] | None
+
+
+def _reader(matcher: Matcher, job: str, *, logged: bool) -> _Reader:
+    log: list[str] | None = [] if logged else None
+    return _Reader(matcher.keeper(job, log), matcher.captures(job), log)
+
+
+_Readers = dict[str, _Reader]
+_FileRead = tuple[list[TestCase], JobCounts, list[str]]  # kept testcases, counts, near-miss names
 
 
 def _workers(total_bytes: int, files: int) -> int:
@@ -177,24 +195,32 @@ def _workers(total_bytes: int, files: int) -> int:
         wanted = int(value)
     else:
         raise QualifyError(f"QUALIFY_WORKERS={value!r} is not a number of processes or `auto`", code="usage")
+    import multiprocessing  # lazily: start-up time of small checks
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # workers inherit the matcher by forking; without fork, read in this process
     return max(1, min(wanted, cpus, files))
 
 
-def _read_file(task: _Task, readers: _Readers) -> tuple[list[TestCase], JobCounts]:
-    keep, capture = readers[task.job]
+def _read_file(task: _Task, readers: _Readers) -> _FileRead:
+    reader = readers[task.job]
     file_counts = JobCounts()
-    cases = list(read_testcases(task.path, task.display, task.job, file_counts, keep=keep, capture=capture))
-    return cases, file_counts
+    log = reader.near_log
+    if log is not None:
+        log.clear()
+    cases = list(
+        read_testcases(task.path, task.display, task.job, file_counts, keep=reader.keep, capture=reader.capture)
+    )
+    return cases, file_counts, list(log) if log is not None else []
 
 
-def _read_all(tasks: list[_Task], readers: _Readers, workers: int) -> Iterator[tuple[list[TestCase], JobCounts]]:
+def _read_all(tasks: list[_Task], readers: _Readers, workers: int) -> Iterator[_FileRead]:
     """Kept testcases and counts per file, in file order whatever the number of workers."""
-    import multiprocessing
-
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1:
         for task in tasks:
             yield _read_file(task, readers)
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # lazily: start-up time of small checks
 
     # fork: the workers inherit the matcher's index (inside `readers`) without pickling it; only
@@ -218,7 +244,7 @@ def _worker_init(readers: _Readers) -> None:
 
 def _worker_read(
     task: _Task,
-) -> tuple[tuple[list[TestCase], JobCounts] | None, tuple[str, str | None, int | None, str] | None]:
+) -> tuple[_FileRead | None, tuple[str, str | None, int | None, str] | None]:
     # QualifyError's keyword-only `code` does not survive pickling: send its parts back instead.
     try:
         return _read_file(task, _WORKER_READERS[0]), None

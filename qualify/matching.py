@@ -278,6 +278,21 @@ def _carries(case: TestCase, check: _Check) -> bool:
     return any(name == prop and (pattern is None or pattern.search(value)) for name, value in case.properties)
 
 
+def _near_targets(parts: list[str], near_words: dict[str, list[_Target]], hits: dict[str, int]) -> list[_Target]:
+    """Targets whose words end a name (its last two words), counting each word's hits: a word that
+    ended MAX_WORD_HITS names leaves `near_words`, so it stops costing anything."""
+    targets: dict[int, _Target] = {}
+    for w in parts[-2:]:
+        found = near_words.get(w)
+        if found is None:
+            continue
+        count = hits[w] = hits.get(w, 0) + 1
+        if count >= MAX_WORD_HITS:
+            del near_words[w]
+        targets.update((id(t), t) for t in found)
+    return list(targets.values())
+
+
 class Matcher:
     """Index of declared titles; feed it testcases with `add`, read the outcome with `book`."""
 
@@ -287,6 +302,7 @@ class Matcher:
         self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
         self._evidence = False
         self._seq = 0
+        self._near_by_job: dict[str, tuple[dict[str, list[_Target]], dict[str, int]]] = {}
         self.book = MatchBook()
         for di, defect in enumerate(defects):
             self._issues.setdefault(defect.issue, []).append(di)
@@ -315,16 +331,19 @@ class Matcher:
         """Whether testcases of this job must carry their properties/system-out (some entry declares evidence)."""
         return self._evidence and job == EVIDENCE_JOB
 
-    def keeper(self, job: str) -> Callable[[str], bool]:
+    def keeper(self, job: str, near_log: list[str] | None = None) -> Callable[[str], bool]:
         """The per-testcase filter for one job: `wants`, plus the near-miss and mention side-looks.
 
         The hot path of a huge result set: one rsplit, a few dict/substring look-ups per name.
+
+        With `near_log`, the names that feed the near-miss sets are appended to it instead of being
+        offered: a worker process's book dies with it, so the main process replays them in file
+        order (`replay_near`) and ends with exactly the sets a serial read builds.
         """
-        near_words = dict(self._near_words)  # per job: a word common in one job may be rare in the other
-        hits: dict[str, int] = {}
+        near_words, hits = self._near_state(job)
         issues = self._issues
         wants_last = self._wants_last
-        note_near = self._note_near
+        offer = self._offer_near
         by_word = self._by_word
 
         def keep(name: str) -> bool:
@@ -333,7 +352,12 @@ class Matcher:
                 return False
             last = parts[-1]
             if last in near_words or (len(parts) > 1 and parts[-2] in near_words):
-                note_near(name, parts, job, near_words, hits)
+                targets = _near_targets(parts, near_words, hits)
+                if targets:
+                    if near_log is None:
+                        offer(name, targets, job)
+                    else:
+                        near_log.append(name)
             if issues and ("#" in name or "ssue" in name or "SSUE" in name) and mentioned_issues(name) & issues.keys():
                 return True  # `add` decides whether it is declared or an undeclared candidate
             # `wants`, inlined for the common case (saves a call per testcase)
@@ -343,23 +367,26 @@ class Matcher:
 
         return keep
 
-    def _note_near(
-        self, name: str, parts: list[str], job: str, near_words: dict[str, list[_Target]], hits: dict[str, int]
-    ) -> None:
-        targets: dict[int, _Target] = {}
-        for w in parts[-2:]:
-            found = near_words.get(w)
-            if found is None:
-                continue
-            count = hits[w] = hits.get(w, 0) + 1
-            if count >= MAX_WORD_HITS:
-                del near_words[w]
-            targets.update((id(t), t) for t in found)
-        if not targets:
-            return
+    def replay_near(self, job: str, names: list[str]) -> None:
+        """Offer names a worker's `keeper(job, near_log)` logged, as the serial keeper would have."""
+        near_words, hits = self._near_state(job)
+        for name in names:
+            targets = _near_targets(name.rsplit(None, 2), near_words, hits)
+            if targets:
+                self._offer_near(name, targets, job)
+
+    def _near_state(self, job: str) -> tuple[dict[str, list[_Target]], dict[str, int]]:
+        # Per job: a word common in one job may be rare in the other. Shared by every keeper of the
+        # job, so the MAX_WORD_HITS budget spans all of its files.
+        state = self._near_by_job.get(job)
+        if state is None:
+            state = self._near_by_job[job] = (dict(self._near_words), {})
+        return state
+
+    def _offer_near(self, name: str, targets: list[_Target], job: str) -> None:
         words = tokens(name)
         self._seq += 1
-        for t in targets.values():
+        for t in targets:
             key = (t.defect_index, t.entry_index, job)
             near = self.book.near.get(key)
             if near is None:

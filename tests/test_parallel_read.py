@@ -63,3 +63,38 @@ def test_auto_forks_only_for_big_inputs(monkeypatch):
     assert check._workers(check.PARALLEL_MIN_BYTES, 3) == min(cpus, 3)
     monkeypatch.setenv("QUALIFY_WORKERS", "8")
     assert check._workers(check.PARALLEL_MIN_BYTES, 1) == 1  # never more workers than files
+
+
+def _write_suite(path: Path, names: list[str]) -> None:
+    cases = "".join(f'<testcase classname="orders" name="{n}" time="0.1"/>' for n in names)
+    path.write_text(f'<?xml version="1.0"?><testsuites><testsuite name="orders">{cases}</testsuite></testsuites>')
+
+
+def test_workers_name_the_same_closest_titles(monkeypatch, tmp_path):
+    """Near misses are noted while reading; in worker processes they travel back and are replayed in
+    file order, so the closest titles (and the per-word budget that bounds them) match the serial read."""
+    from qualify import matching
+
+    issue = tmp_path / "docs" / "issues" / "ISSUE-9"
+    issue.mkdir(parents=True)
+    (issue / "TRACKING.md").write_text(
+        "---\nqualify:\n  issue: 9\n  title: refunds\n  area: [proxy]\n  coverage:\n"
+        '    - test: "refunds a partial order twice"\n      kind: regression\n      jobs: [mock, real]\n---\n'
+    )
+    for job in ("mock", "real"):
+        (tmp_path / job).mkdir()
+        for i in range(6):
+            # Every name ends in a title word; the budget below runs out part-way through the files.
+            _write_suite(tmp_path / job / f"r{i}.xml", [f"refunds order {i}-{k} twice" for k in range(30)])
+    monkeypatch.setattr(matching, "MAX_WORD_HITS", 70)
+    reports = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("QUALIFY_WORKERS", workers)
+        opts = CheckOptions(
+            mock_results=["mock/*.xml"], real_results=["real/*.xml"], workspace=tmp_path, today=dt.date(2026, 11, 25)
+        )
+        reports.append(build_report(collect(opts)))
+    serial, parallel = reports
+    closest = [p["closest"] for p in serial["problems"] if p["code"] == "test-not-found"]
+    assert len(closest) == 2 and all(closest), serial["problems"]
+    assert parallel == serial
