@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -67,44 +68,44 @@ def _parser_events(path: str) -> etree.iterparse:
     return hardened_iterparse(path, events=("end",), tag=_EVENT_TAGS)
 
 
+@dataclass(frozen=True, slots=True)
+class _ResultModel:
+    """junitparser's xunit2 model of result elements: which class reads each tag, and the kinds."""
+
+    classes: dict[str, type]  # tag -> junitparser class, for the result tags only
+    failing: tuple[type, ...]
+    skipped: type
+    interim: type
+
+
 @functools.cache
-def _result_model() -> tuple[type, tuple[type, ...], type, type, type]:
-    """junitparser's xunit2 testcase and its result classes: (testcase, failing, skipped, final, interim).
-
-    Imported on first use, not at start-up (`--help` and small checks stay fast), and once: an
-    import statement in `_classify` would cost ~1.4 µs per testcase with results.
-    """
+def _result_model() -> _ResultModel:
+    """Imported on first use, not at start-up (`--help` and small checks stay fast), and once: an
+    import statement in `_classify` would cost ~1.4 µs per testcase with results."""
     from junitparser import Error, Failure, Skipped, xunit2
-    from junitparser.junitparser import FinalResult
 
-    return xunit2.TestCase, (Failure, Error), Skipped, FinalResult, xunit2.InterimResult
+    classes = {tag: xunit2.TestCase.ITER_TYPES[tag] for tag in _RESULT_TAGS}
+    return _ResultModel(classes, (Failure, Error), Skipped, xunit2.InterimResult)
 
 
 def _classify(elem: etree._Element) -> tuple[Outcome, bool, int]:
     """Outcome, flakiness, and how many result elements were found below the testcase.
 
     Only testcases with result elements come here (plain passed ones stay on the lean path), and
-    junitparser's xunit2 model reads them: it is our JUnit model, and it knows Surefire's
-    flakyFailure/rerunFailure. It reads results anywhere below the testcase (`elem.iter()`), so the
-    count returned here is of the same results and the caller's bookkeeping matches.
+    junitparser's xunit2 model reads each result element: it is our JUnit model, and it knows
+    Surefire's flakyFailure/rerunFailure. Results are searched anywhere below the testcase, as
+    junitparser's own TestCase does (`elem.iter()`). Only result elements become junitparser objects:
+    walking its TestCase would build one for every system-out too and cost ~3x as much per 1M.
     """
-    testcase, failing, skipped_type, final_type, interim_type = _result_model()
-    # One walk over junitparser's entries: its is_failure/is_error/is_skipped/interim_result
-    # properties each walk the testcase again and build every child anew (~2x the cost per 1M).
-    final: list[object] = []
-    interim = 0
-    for entry in testcase.fromelem(elem):
-        if isinstance(entry, final_type):
-            final.append(entry)
-        elif isinstance(entry, interim_type):
-            interim += 1
-    found = len(final) + interim
+    model = _result_model()
+    results = [model.classes[r.tag].fromelem(r) for r in elem.iter(*_RESULT_TAGS)]
     # A testcase with both a failure and a skip is a failure: the gate fails closed.
-    if any(isinstance(r, failing) for r in final):
-        return _FAILED, False, found
-    if elem.get("status") == "disabled" or any(isinstance(r, skipped_type) for r in final):
-        return _SKIPPED, False, found
-    return _PASSED, interim > 0, found  # interim results only: passed after failed tries
+    if any(isinstance(r, model.failing) for r in results):
+        return _FAILED, False, len(results)
+    if elem.get("status") == "disabled" or any(isinstance(r, model.skipped) for r in results):
+        return _SKIPPED, False, len(results)
+    # Interim results only (or none): passed, flaky when it passed after failed tries.
+    return _PASSED, any(isinstance(r, model.interim) for r in results), len(results)
 
 
 _MALFORMED = "results-malformed"

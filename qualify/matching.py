@@ -360,10 +360,12 @@ class Matcher:
                         near_log.append(name)
             if issues and ("#" in name or "ssue" in name or "SSUE" in name) and mentioned_issues(name) & issues.keys():
                 return True  # `add` decides whether it is declared or an undeclared candidate
-            # `wants`, inlined for the common case (saves a call per testcase)
-            if (last if last.isascii() else unicodedata.normalize("NFC", last)) in by_word:
+            # `wants`, inlined, the common case first: an ASCII last word that ends no declared title.
+            if last in by_word:
                 return True
-            return last.endswith("]") and wants_last(name, last)
+            if last[-1] == "]":
+                return wants_last(name, last)
+            return not last.isascii() and unicodedata.normalize("NFC", last) in by_word
 
         return keep
 
