@@ -56,7 +56,11 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9])(?:#[ \t]*|issue[ \t_:#-]*)(\d+)(?![0-9]
 def canonical(text: str) -> str:
     """Unicode NFC, single spaces, one separator style."""
     text = " ".join(unicodedata.normalize("NFC", text).split())
-    return _SEP_RE.sub(SEP, text).strip()
+    # Most names hold no separator: skip the regex (it tries `\s*` at every position). With single
+    # spaces and no outer ones, these substrings are the only ways _SEP_RE can match.
+    if "›" in text or "::" in text or " > " in text or "»" in text or "▸" in text:
+        return _SEP_RE.sub(SEP, text).strip()
+    return text
 
 
 def _last_word(text: str) -> str:
@@ -67,6 +71,11 @@ def _last_word(text: str) -> str:
 def _strip_params(name: str) -> str | None:
     stripped = _PARAMS.sub("", name.rstrip())
     return stripped if stripped != name.rstrip() and stripped else None
+
+
+def _distinctive(token: str) -> bool:
+    """Whether a title's word says something about it: no stop word, no one- or two-letter word."""
+    return token not in _STOP and (len(token) >= 3 or token.isdigit())
 
 
 def tokens(text: str) -> set[str]:
@@ -143,6 +152,40 @@ class _Target:
     has_params: bool
     evidence: tuple[_Check, ...] = ()
     words: frozenset[str] = frozenset()  # distinctive lower-case words, for near-miss scoring
+
+
+class _TitleWords:
+    """The words of all declared titles: their distinctive tokens, and the near-miss index.
+
+    Titles share most of their words: each raw word is tokenised once, not once per title, and a
+    word found in too many titles is skipped at once (this was most of the index's cost with tens of
+    thousands of declared tests).
+    """
+
+    def __init__(self) -> None:
+        self.targets: dict[str, list[_Target]] = {}  # raw title word -> targets whose titles hold it
+        self._tokens: dict[str, frozenset[str]] = {}  # raw title word -> its distinctive tokens
+        self._crowded: set[str] = set()  # raw words in more than MAX_WORD_TARGETS titles
+
+    def add(self, target: _Target) -> frozenset[str]:
+        """File the target under each raw word of its title that carries a distinctive token (unless
+        that word is crowded); return the title's distinctive tokens."""
+        found: list[frozenset[str]] = []
+        for raw in set(target.spaced.split()):
+            words = self._tokens.get(raw)
+            if words is None:
+                words = self._tokens[raw] = frozenset(w for w in _TOKEN.findall(raw.lower()) if _distinctive(w))
+            if not words:
+                continue
+            found.append(words)
+            if raw in self._crowded:
+                continue
+            listed = self.targets.setdefault(raw, [])
+            listed.append(target)
+            if len(listed) > MAX_WORD_TARGETS:
+                self._crowded.add(raw)
+                del self.targets[raw]
+        return frozenset().union(*found)
 
 
 @dataclass(slots=True)
@@ -283,33 +326,30 @@ class Matcher:
 
     def __init__(self, defects: list[Defect]) -> None:
         self._by_word: dict[str, list[_Target]] = {}
-        self._near_words: dict[str, list[_Target]] = {}  # raw title words -> targets, for near misses
         self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
         self._evidence = False
         self._seq = 0
         self.book = MatchBook()
+        words = _TitleWords()
         for di, defect in enumerate(defects):
             self._issues.setdefault(defect.issue, []).append(di)
             for ei, entry in enumerate(defect.coverage):
                 title = canonical(entry.test)
-                words = frozenset(w for w in tokens(title) if w not in _STOP and (len(w) >= 3 or w.isdigit()))
+                spaced = title.replace(SEP, " ")
                 target = _Target(
                     di,
                     ei,
                     title,
-                    title.replace(SEP, " "),
+                    spaced,
                     entry.file,
                     bool(_PARAMS.search(title)),
                     _compile(entry.evidence),
-                    words,
                 )
                 self._evidence = self._evidence or bool(entry.evidence)
                 self._by_word.setdefault(_last_word(title), []).append(target)
                 self.book.titles[(di, ei)] = title
-                for raw in set(title.replace(SEP, " ").split()):
-                    if set(_TOKEN.findall(raw.lower())) & words:
-                        self._near_words.setdefault(raw, []).append(target)
-        self._near_words = {w: ts for w, ts in self._near_words.items() if len(ts) <= MAX_WORD_TARGETS}
+                target.words = words.add(target)
+        self._near_words = words.targets  # raw title words -> targets, for near misses
 
     def captures(self, job: str) -> bool:
         """Whether testcases of this job must carry their properties/system-out (some entry declares evidence)."""

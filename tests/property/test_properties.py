@@ -27,7 +27,7 @@ from qualify.model import JobCounts, TrackingRead  # noqa: E402
 from qualify.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
 from qualify.summary import md, render_summary  # noqa: E402
 from qualify.tracking import parse_tracking  # noqa: E402
-from qualify.workflow import command, escape_data, plain  # noqa: E402
+from qualify.workflow import command, escape_data, plain, redact  # noqa: E402
 
 settings.register_profile("ci", max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=5_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -108,6 +108,25 @@ def test_plain_text_cannot_become_a_command(text):
     assert not out.lstrip().startswith("::")
     assert "##[" not in out
     assert "\n" not in escape_data(text)
+
+
+# Text around token shapes: prefixes, word and non-word neighbours, the alphanumeric tails.
+TOKENISH = st.lists(
+    st.one_of(
+        st.sampled_from(["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "ghx_", "github_pat_", "g", "gh", "xg", "_", "é", " ", "/"]),
+        st.text(alphabet="aZ09", min_size=18, max_size=24),  # about the 20 characters a token needs
+        st.text(alphabet="a_-é", min_size=1, max_size=3),
+    ),
+    max_size=12,
+).map("".join)
+_TOKEN_REFERENCE = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
+
+
+@given(text=TOKENISH)
+def test_token_redaction_is_the_word_boundary_pattern(text):
+    """The redaction regex is rewritten for speed (workflow._TOKEN_SHAPE); it must mask exactly what
+    the plain `\\b(?:gh…|github_pat_…)` pattern masks."""
+    assert redact(text) == _TOKEN_REFERENCE.sub("***", text)
 
 
 def _cells(row: str) -> int:
