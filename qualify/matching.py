@@ -38,6 +38,7 @@ MAX_NEAR = 40  # candidate near-miss names kept per declared test and job
 MAX_CLOSEST = 3  # closest titles named in a test-not-found finding
 CLOSEST_CUTOFF = 0.5  # difflib ratio below which a name is not "close"
 MAX_UNDECLARED = 20  # distinct undeclared candidate names kept per defect
+MAX_CONTEXTS = 4096  # (classname, suites) pairs whose name-form parts are cached
 # A title word that ends this many names is not distinctive in these results: it stops feeding the
 # near-miss sets, which bounds their cost whatever the suite's size.
 MAX_WORD_HITS = 500
@@ -109,34 +110,65 @@ class _Forms:
     weak: tuple[str, ...]  # space-joined full names, separators as spaces: word boundaries only
 
 
-def name_forms(case: TestCase, *, strip_params: bool) -> _Forms:
-    """The full names under which a testcase can be declared, in canonical form."""
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the name forms take from a testcase's classname and suites, the same for every testcase
+    of a class or file (Matcher caches it: computing it per testcase was most of `add`)."""
+
+    classname: str  # canonical
+    titled: bool  # the classname is a title part: not empty and not a file path
+    dotted: str | None  # a dotted module.Class classname as path components
+    path: str | None  # the suites that are not file paths, as path components
+
+
+def _context(classname: str, suites: tuple[str, ...]) -> _Context:
+    c = canonical(classname)
+    parts = [canonical(s) for s in suites if s and not is_pathlike(s)]
+    titled = bool(c) and not is_pathlike(classname)
+    return _Context(
+        classname=c,
+        titled=titled,
+        dotted=SEP.join(classname.split(".")) if titled and _DOTTED.fullmatch(classname) else None,
+        path=SEP.join(parts) if parts else None,
+    )
+
+
+def name_forms(case: TestCase, *, strip_params: bool, context: _Context | None = None) -> _Forms:
+    """The full names under which a testcase can be declared, in canonical form.
+
+    `context` is `_context(case.classname, case.suites)`, when the caller has it at hand.
+    """
+    ctx = context or _context(case.classname, case.suites)
     name = case.name
     if strip_params:
         name = _strip_params(name) or name
     n = canonical(name)
-    c = canonical(case.classname)
+    c = ctx.classname
     strong = [n]
     weak: list[str] = []
-    if c and c != n and not is_pathlike(case.classname):
+    if ctx.titled and c != n:
         if n.endswith(" " + c):
             # mocha-junit-reporter: name is the full title, classname the test's own title.
             strong.append(n[: -len(c) - 1] + SEP + c)
-        elif _DOTTED.fullmatch(case.classname):
+        elif ctx.dotted is not None:
             # pytest / JUnit: dotted module.Class path in classname.
-            strong.append(SEP.join(case.classname.split(".")) + SEP + n)
+            strong.append(ctx.dotted + SEP + n)
         elif not n.startswith(c):
             strong.append(c + SEP + n)
-    path = [canonical(s) for s in case.suites if s and not is_pathlike(s)]
-    if path:
-        strong.append(SEP.join(path) + SEP + n)
+    if ctx.path is not None:
+        strong.append(ctx.path + SEP + n)
     if c == n:
         weak.append(n.replace(SEP, " "))
     return _Forms(tuple(strong), tuple(weak))
 
 
 def _matches(declared: str, forms: Iterable[str], boundary: str) -> bool:
-    return any(f == declared or f.endswith(boundary + declared) for f in forms)
+    # A loop, not any() over a generator: this runs for every candidate pair.
+    tail = boundary + declared
+    for f in forms:
+        if f == declared or f.endswith(tail):
+            return True
+    return False
 
 
 _Check = tuple[str | None, "re.Pattern[str] | None"]
@@ -329,6 +361,7 @@ class Matcher:
         self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
         self._evidence = False
         self._seq = 0
+        self._contexts: dict[tuple[str, tuple[str, ...]], _Context] = {}  # (classname, suites) -> context
         self.book = MatchBook()
         words = _TitleWords()
         for di, defect in enumerate(defects):
@@ -434,13 +467,23 @@ class Matcher:
                     if di not in matched:
                         self.book.undeclared.setdefault(di, Undeclared()).add(case)
 
+    def _context(self, case: TestCase) -> _Context:
+        key = (case.classname, case.suites)
+        found = self._contexts.get(key)
+        if found is None:
+            if len(self._contexts) >= MAX_CONTEXTS:
+                self._contexts.clear()  # bounded memory; classes and files come in runs, so this is rare
+            found = self._contexts[key] = _context(case.classname, case.suites)
+        return found
+
     def _match_targets(self, case: TestCase, targets: list[_Target], stripped: str | None, matched: set[int]) -> None:
         cache: dict[bool, _Forms] = {}
+        context = self._context(case)
         for t in targets:
             strip = not t.has_params and stripped is not None
             forms = cache.get(strip)
             if forms is None:
-                forms = cache[strip] = name_forms(case, strip_params=strip)
+                forms = cache[strip] = name_forms(case, strip_params=strip, context=context)
             strong = _matches(t.title, forms.strong, SEP)
             weak = not strong and _matches(t.spaced, forms.weak, " ")
             if not (strong or weak):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +23,7 @@ from mutate import SEEDS_TRACKING, SEEDS_XML, mutate  # noqa: E402
 
 from qualify.errors import QualifyError  # noqa: E402
 from qualify.junit import read_testcases  # noqa: E402
-from qualify.matching import Matcher  # noqa: E402
+from qualify.matching import SEP, Matcher, canonical  # noqa: E402
 from qualify.model import JobCounts, TrackingRead  # noqa: E402
 from qualify.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
 from qualify.summary import md, render_summary  # noqa: E402
@@ -127,6 +128,25 @@ def test_token_redaction_is_the_word_boundary_pattern(text):
     """The redaction regex is rewritten for speed (workflow._TOKEN_SHAPE); it must mask exactly what
     the plain `\\b(?:gh…|github_pat_…)` pattern masks."""
     assert redact(text) == _TOKEN_REFERENCE.sub("***", text)
+
+
+# Names with every separator canonical() knows, near-misses of them, and Unicode whitespace.
+SEPARATED = st.lists(
+    st.one_of(
+        st.sampled_from(["›", "»", "▸", "::", ":", ">", " > ", " >", "> ", "\u00a0", "\u3000", "\t", " ", "e\u0301"]),
+        st.text(max_size=4),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(text=SEPARATED)
+def test_canonical_is_the_separator_regex(text):
+    """canonical() skips its separator regex when no separator can be present; the result must be
+    what always running it gives."""
+    spaced = " ".join(unicodedata.normalize("NFC", text).split())
+    reference = re.sub(r"\s*(?:›|»|▸|::|\s>\s)\s*", SEP, spaced).strip()
+    assert canonical(text) == reference
 
 
 def _cells(row: str) -> int:
