@@ -23,7 +23,7 @@ from mutate import SEEDS_TRACKING, SEEDS_XML, mutate  # noqa: E402
 
 from qualify.errors import QualifyError  # noqa: E402
 from qualify.junit import read_testcases  # noqa: E402
-from qualify.matching import SEP, Matcher, canonical  # noqa: E402
+from qualify.matching import SEP, Matcher, _lcs_length, _similarity, canonical  # noqa: E402
 from qualify.model import JobCounts, TrackingRead  # noqa: E402
 from qualify.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
 from qualify.summary import md, render_summary  # noqa: E402
@@ -147,6 +147,30 @@ def test_canonical_is_the_separator_regex(text):
     spaced = " ".join(unicodedata.normalize("NFC", text).split())
     reference = re.sub(r"\s*(?:›|»|▸|::|\s>\s)\s*", SEP, spaced).strip()
     assert canonical(text) == reference
+
+
+def _lcs_reference(a: str, b: str) -> int:
+    row = [0] * (len(b) + 1)
+    for x in a:
+        diagonal = 0
+        for j, y in enumerate(b, 1):
+            diagonal, row[j] = row[j], diagonal + 1 if x == y else max(row[j], row[j - 1])
+    return row[-1]
+
+
+WORDY = st.text(alphabet="ab c›", max_size=30)
+
+
+@given(a=WORDY, b=WORDY)
+def test_lcs_length_is_the_longest_common_subsequence(a, b):
+    assert _lcs_length(a, b) == _lcs_reference(a, b)
+
+
+@given(title=WORDY, name=WORDY, floor=st.sampled_from([0.0, 0.3, 0.5, 0.8]))
+def test_similarity_is_exact_at_or_above_its_floor(title, name, floor):
+    exact = _similarity(title, name)
+    bounded = _similarity(title, name, floor)
+    assert bounded == exact if exact >= floor else bounded < floor
 
 
 def _cells(row: str) -> int:
