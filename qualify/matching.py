@@ -57,9 +57,10 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9])(?:#[ \t]*|issue[ \t_:#-]*)(\d+)(?![0-9]
 def canonical(text: str) -> str:
     """Unicode NFC, single spaces, one separator style."""
     text = " ".join(unicodedata.normalize("NFC", text).split())
-    # Most names hold no separator: skip the regex (it tries `\s*` at every position). With single
-    # spaces and no outer ones, these substrings are the only ways _SEP_RE can match.
-    if "›" in text or "::" in text or " > " in text or "»" in text or "▸" in text:
+    # Most names hold no separator, or only canonical ` › ` ones: skip the regex (it tries `\s*` at
+    # every position). With single spaces and no outer ones, _SEP_RE can change the text only where
+    # one of these tests fails.
+    if "::" in text or " > " in text or "»" in text or "▸" in text or text.count("›") != text.count(SEP):
         return _SEP_RE.sub(SEP, text).strip()
     return text
 
@@ -70,8 +71,11 @@ def _last_word(text: str) -> str:
 
 
 def _strip_params(name: str) -> str | None:
-    stripped = _PARAMS.sub("", name.rstrip())
-    return stripped if stripped != name.rstrip() and stripped else None
+    name = name.rstrip()
+    if not name.endswith("]"):  # what _PARAMS needs, checked without the regex
+        return None
+    stripped = _PARAMS.sub("", name)
+    return stripped if stripped != name and stripped else None
 
 
 def _distinctive(token: str) -> bool:
