@@ -265,15 +265,21 @@ def _lean(case: TestCase) -> TestCase:
     return replace(case, properties=(), output="") if case.properties or case.output else case
 
 
-def _lcs_length(a: str, b: str) -> int:
+def _positions(text: str) -> dict[str, int]:
+    """Character -> the bit set of its positions in text."""
+    where: dict[str, int] = {}
+    for i, char in enumerate(text):
+        where[char] = where.get(char, 0) | 1 << i
+    return where
+
+
+def _lcs_length(a: str, b: str, b_positions: dict[str, int] | None = None) -> int:
     """Length of the longest common subsequence of a and b, bit-parallel (Allison and Dix, 1986).
 
     difflib's matching blocks form a common subsequence, so 2 * this / (len(a) + len(b)) bounds its
-    ratio() from above, at a tenth of ratio()'s cost: names that cannot be close are skipped.
+    ratio() from above, at a fraction of ratio()'s cost. `b_positions` is `_positions(b)`, if at hand.
     """
-    where: dict[str, int] = {}  # character -> bit set of its positions in b
-    for i, char in enumerate(b):
-        where[char] = where.get(char, 0) | 1 << i
+    where = _positions(b) if b_positions is None else b_positions
     everywhere = (1 << len(b)) - 1
     row = everywhere  # a clear bit per character of b used by the subsequence so far
     for char in a:
@@ -282,31 +288,42 @@ def _lcs_length(a: str, b: str) -> int:
     return len(b) - row.bit_count()
 
 
-def _similarity(title: str, name: str, floor: float = 0.0) -> float:
-    """difflib ratio of the title against the name and each trailing part of its path.
+class _Closeness:
+    """difflib ratios of names against one declared title, with what depends on the title alone
+    (difflib's index of it, its character positions) computed once for all the names."""
 
-    Exact when it is at least `floor`; otherwise some value below `floor` (bounds skip the work).
-    """
-    n = canonical(name)
-    forms = [n]
-    parts = n.split(SEP)
-    forms += [SEP.join(parts[i:]) for i in range(1, len(parts))]
-    matcher = difflib.SequenceMatcher(None, b=title)  # b is the side difflib caches
-    best = 0.0
-    for form in forms:
-        matcher.set_seq1(form)
-        # Upper bounds of ratio(), cheapest first: a form is worth ratio() only if it may beat `best`
-        # and reach `floor`.
-        if matcher.real_quick_ratio() <= best:
-            continue
-        quick = matcher.quick_ratio()
-        if quick <= best or quick < floor:
-            continue
-        total = len(form) + len(title)  # two empty strings have ratio 1.0, which no bound here knows
-        if total and 2.0 * _lcs_length(form, title) / total < max(best, floor):
-            continue
-        best = max(best, matcher.ratio())
-    return best
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self._matcher = difflib.SequenceMatcher(None, b=title)  # b is the side difflib caches
+        self._positions = _positions(title)
+
+    def similarity(self, name: str, floor: float = 0.0) -> float:
+        """The best ratio of the title against the name and each trailing part of its path.
+
+        Exact when it is at least `floor`; otherwise some value below `floor` (bounds skip the work).
+        """
+        n = canonical(name)
+        parts = n.split(SEP)
+        forms = [n] + [SEP.join(parts[i:]) for i in range(1, len(parts))]
+        matcher, title = self._matcher, self.title
+        best = 0.0
+        for form in forms:
+            matcher.set_seq1(form)
+            # Upper bounds of ratio(), cheapest first: a form is worth ratio() only if it may beat
+            # `best` and reach `floor`. The LCS bound is never above quick_ratio(), so that one is moot.
+            if matcher.real_quick_ratio() <= best:
+                continue
+            total = len(form) + len(title)  # two empty strings have ratio 1.0, which no bound here knows
+            if total:
+                bound = 2.0 * _lcs_length(form, title, self._positions) / total
+                if bound <= best or bound < floor:
+                    continue
+            best = max(best, matcher.ratio())
+        return best
+
+
+def _similarity(title: str, name: str, floor: float = 0.0) -> float:
+    return _Closeness(title).similarity(name, floor)
 
 
 @dataclass(slots=True)
@@ -333,8 +350,10 @@ class MatchBook:
         if near is None or title is None:
             return ()
         # Names below the cutoff are never named, so their ratio need not be exact.
+        closeness = _Closeness(title)
         scored = sorted(
-            ((_similarity(title, name, CLOSEST_CUTOFF), name) for _, _, name in near.heap), key=lambda x: (-x[0], x[1])
+            ((closeness.similarity(name, CLOSEST_CUTOFF), name) for _, _, name in near.heap),
+            key=lambda x: (-x[0], x[1]),
         )
         return tuple(name for ratio, name in scored[:MAX_CLOSEST] if ratio >= CLOSEST_CUTOFF)
 
