@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
@@ -81,10 +83,31 @@ def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
     )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while building what lives to the end of the check.
+
+    Declarations, the title index, the verdict and the report are all kept: the worst case for
+    CPython's generational collector, which scans the growing heap again and again and finds no
+    garbage (0.45 s of CPU at 20,000 declared tests). Reference counting still frees what dies; these
+    phases make no reference cycles worth collecting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def collect(opts: CheckOptions, progress: Reporter | None = None) -> Verdict:
     """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
     with github_io.connect(opts.github) as api, tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp:
-        return _collect(opts, api, Path(tmp), progress or Silent())
+        try:
+            return _collect(opts, api, Path(tmp), progress or Silent())
+        finally:
+            gc.unfreeze()  # _collect froze the declarations for the reading
 
 
 def _select(
@@ -108,10 +131,16 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
     total = 0
-    tracking_files = expand(opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace)
-    reads = [read_tracking_file(p, d) for p, d in tracking_files]
-    config, defects, selection, sources = _select(opts, api, reads, tmp)
-    matcher = Matcher(defects)
+    with _gc_paused():
+        tracking_files = expand(
+            opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace
+        )
+        reads = [read_tracking_file(p, d) for p, d in tracking_files]
+        config, defects, selection, sources = _select(opts, api, reads, tmp)
+        matcher = Matcher(defects)
+    # They live to the end: out of the collections during reading (each full one scanned them all
+    # again), and out of copy-on-write in forked readers. collect() unfreezes.
+    gc.freeze()
     counts = {job: JobCounts() for job in JOBS}
     globs = {"mock": opts.mock_results, "real": opts.real_results}
     plan: list[tuple[str, list[Found]]] = []
@@ -152,7 +181,8 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
                 matcher.add(case)
             progress.file_read(job, counts[job])
     progress.finish()
-    return evaluate(reads, defects, selection, matcher.book, counts, config)
+    with _gc_paused():
+        return evaluate(reads, defects, selection, matcher.book, counts, config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +340,7 @@ def _json_text(report: dict, hide: tuple[str, ...]) -> str:
     return workflow.redact(text + "\n", hide)
 
 
+@_gc_paused()
 def write_outputs(
     opts: CheckOptions, verdict: Verdict | None, error: str | None, out: TextIO, error_code: str = "could-not-evaluate"
 ) -> None:

@@ -38,6 +38,7 @@ MAX_NEAR = 40  # candidate near-miss names kept per declared test and job
 MAX_CLOSEST = 3  # closest titles named in a test-not-found finding
 CLOSEST_CUTOFF = 0.5  # difflib ratio below which a name is not "close"
 MAX_UNDECLARED = 20  # distinct undeclared candidate names kept per defect
+MAX_CONTEXTS = 4096  # (classname, suites) pairs whose name-form parts are cached
 # A title word that ends this many names is not distinctive in these results: it stops feeding the
 # near-miss sets, which bounds their cost whatever the suite's size.
 MAX_WORD_HITS = 500
@@ -56,7 +57,12 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9])(?:#[ \t]*|issue[ \t_:#-]*)(\d+)(?![0-9]
 def canonical(text: str) -> str:
     """Unicode NFC, single spaces, one separator style."""
     text = " ".join(unicodedata.normalize("NFC", text).split())
-    return _SEP_RE.sub(SEP, text).strip()
+    # Most names hold no separator, or only canonical ` › ` ones: skip the regex (it tries `\s*` at
+    # every position). With single spaces and no outer ones, _SEP_RE can change the text only where
+    # one of these tests fails.
+    if "::" in text or " > " in text or "»" in text or "▸" in text or text.count("›") != text.count(SEP):
+        return _SEP_RE.sub(SEP, text).strip()
+    return text
 
 
 def _last_word(text: str) -> str:
@@ -65,8 +71,16 @@ def _last_word(text: str) -> str:
 
 
 def _strip_params(name: str) -> str | None:
-    stripped = _PARAMS.sub("", name.rstrip())
-    return stripped if stripped != name.rstrip() and stripped else None
+    name = name.rstrip()
+    if not name.endswith("]"):  # what _PARAMS needs, checked without the regex
+        return None
+    stripped = _PARAMS.sub("", name)
+    return stripped if stripped != name and stripped else None
+
+
+def _distinctive(token: str) -> bool:
+    """Whether a title's word says something about it: no stop word, no one- or two-letter word."""
+    return token not in _STOP and (len(token) >= 3 or token.isdigit())
 
 
 def tokens(text: str) -> set[str]:
@@ -100,34 +114,65 @@ class _Forms:
     weak: tuple[str, ...]  # space-joined full names, separators as spaces: word boundaries only
 
 
-def name_forms(case: TestCase, *, strip_params: bool) -> _Forms:
-    """The full names under which a testcase can be declared, in canonical form."""
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the name forms take from a testcase's classname and suites, the same for every testcase
+    of a class or file (Matcher caches it: computing it per testcase was most of `add`)."""
+
+    classname: str  # canonical
+    titled: bool  # the classname is a title part: not empty and not a file path
+    dotted: str | None  # a dotted module.Class classname as path components
+    path: str | None  # the suites that are not file paths, as path components
+
+
+def _context(classname: str, suites: tuple[str, ...]) -> _Context:
+    c = canonical(classname)
+    parts = [canonical(s) for s in suites if s and not is_pathlike(s)]
+    titled = bool(c) and not is_pathlike(classname)
+    return _Context(
+        classname=c,
+        titled=titled,
+        dotted=SEP.join(classname.split(".")) if titled and _DOTTED.fullmatch(classname) else None,
+        path=SEP.join(parts) if parts else None,
+    )
+
+
+def name_forms(case: TestCase, *, strip_params: bool, context: _Context | None = None) -> _Forms:
+    """The full names under which a testcase can be declared, in canonical form.
+
+    `context` is `_context(case.classname, case.suites)`, when the caller has it at hand.
+    """
+    ctx = context or _context(case.classname, case.suites)
     name = case.name
     if strip_params:
         name = _strip_params(name) or name
     n = canonical(name)
-    c = canonical(case.classname)
+    c = ctx.classname
     strong = [n]
     weak: list[str] = []
-    if c and c != n and not is_pathlike(case.classname):
+    if ctx.titled and c != n:
         if n.endswith(" " + c):
             # mocha-junit-reporter: name is the full title, classname the test's own title.
             strong.append(n[: -len(c) - 1] + SEP + c)
-        elif _DOTTED.fullmatch(case.classname):
+        elif ctx.dotted is not None:
             # pytest / JUnit: dotted module.Class path in classname.
-            strong.append(SEP.join(case.classname.split(".")) + SEP + n)
+            strong.append(ctx.dotted + SEP + n)
         elif not n.startswith(c):
             strong.append(c + SEP + n)
-    path = [canonical(s) for s in case.suites if s and not is_pathlike(s)]
-    if path:
-        strong.append(SEP.join(path) + SEP + n)
+    if ctx.path is not None:
+        strong.append(ctx.path + SEP + n)
     if c == n:
         weak.append(n.replace(SEP, " "))
     return _Forms(tuple(strong), tuple(weak))
 
 
 def _matches(declared: str, forms: Iterable[str], boundary: str) -> bool:
-    return any(f == declared or f.endswith(boundary + declared) for f in forms)
+    # A loop, not any() over a generator: this runs for every candidate pair.
+    tail = boundary + declared
+    for f in forms:
+        if f == declared or f.endswith(tail):
+            return True
+    return False
 
 
 _Check = tuple[str | None, "re.Pattern[str] | None"]
@@ -143,6 +188,40 @@ class _Target:
     has_params: bool
     evidence: tuple[_Check, ...] = ()
     words: frozenset[str] = frozenset()  # distinctive lower-case words, for near-miss scoring
+
+
+class _TitleWords:
+    """The words of all declared titles: their distinctive tokens, and the near-miss index.
+
+    Titles share most of their words: each raw word is tokenised once, not once per title, and a
+    word found in too many titles is skipped at once (this was most of the index's cost with tens of
+    thousands of declared tests).
+    """
+
+    def __init__(self) -> None:
+        self.targets: dict[str, list[_Target]] = {}  # raw title word -> targets whose titles hold it
+        self._tokens: dict[str, frozenset[str]] = {}  # raw title word -> its distinctive tokens
+        self._crowded: set[str] = set()  # raw words in more than MAX_WORD_TARGETS titles
+
+    def add(self, target: _Target) -> frozenset[str]:
+        """File the target under each raw word of its title that carries a distinctive token (unless
+        that word is crowded); return the title's distinctive tokens."""
+        found: list[frozenset[str]] = []
+        for raw in set(target.spaced.split()):
+            words = self._tokens.get(raw)
+            if words is None:
+                words = self._tokens[raw] = frozenset(w for w in _TOKEN.findall(raw.lower()) if _distinctive(w))
+            if not words:
+                continue
+            found.append(words)
+            if raw in self._crowded:
+                continue
+            listed = self.targets.setdefault(raw, [])
+            listed.append(target)
+            if len(listed) > MAX_WORD_TARGETS:
+                self._crowded.add(raw)
+                del self.targets[raw]
+        return frozenset().union(*found)
 
 
 @dataclass(slots=True)
@@ -186,19 +265,65 @@ def _lean(case: TestCase) -> TestCase:
     return replace(case, properties=(), output="") if case.properties or case.output else case
 
 
-def _similarity(title: str, name: str) -> float:
-    """difflib ratio of the title against the name and each trailing part of its path."""
-    n = canonical(name)
-    forms = [n]
-    parts = n.split(SEP)
-    forms += [SEP.join(parts[i:]) for i in range(1, len(parts))]
-    matcher = difflib.SequenceMatcher(None, b=title)  # b is the side difflib caches
-    best = 0.0
-    for form in forms:
-        matcher.set_seq1(form)
-        if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+def _positions(text: str) -> dict[str, int]:
+    """Character -> the bit set of its positions in text."""
+    where: dict[str, int] = {}
+    for i, char in enumerate(text):
+        where[char] = where.get(char, 0) | 1 << i
+    return where
+
+
+def _lcs_length(a: str, b: str, b_positions: dict[str, int] | None = None) -> int:
+    """Length of the longest common subsequence of a and b, bit-parallel (Allison and Dix, 1986).
+
+    difflib's matching blocks form a common subsequence, so 2 * this / (len(a) + len(b)) bounds its
+    ratio() from above, at a fraction of ratio()'s cost. `b_positions` is `_positions(b)`, if at hand.
+    """
+    where = _positions(b) if b_positions is None else b_positions
+    everywhere = (1 << len(b)) - 1
+    row = everywhere  # a clear bit per character of b used by the subsequence so far
+    for char in a:
+        used = row & where.get(char, 0)
+        row = ((row + used) | (row - used)) & everywhere
+    return len(b) - row.bit_count()
+
+
+class _Closeness:
+    """difflib ratios of names against one declared title, with what depends on the title alone
+    (difflib's index of it, its character positions) computed once for all the names."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self._matcher = difflib.SequenceMatcher(None, b=title)  # b is the side difflib caches
+        self._positions = _positions(title)
+
+    def similarity(self, name: str, floor: float = 0.0) -> float:
+        """The best ratio of the title against the name and each trailing part of its path.
+
+        Exact when it is at least `floor`; otherwise some value below `floor` (bounds skip the work).
+        """
+        n = canonical(name)
+        parts = n.split(SEP)
+        forms = [n] + [SEP.join(parts[i:]) for i in range(1, len(parts))]
+        matcher, title = self._matcher, self.title
+        best = 0.0
+        for form in forms:
+            matcher.set_seq1(form)
+            # Upper bounds of ratio(), cheapest first: a form is worth ratio() only if it may beat
+            # `best` and reach `floor`. The LCS bound is never above quick_ratio(), so that one is moot.
+            if matcher.real_quick_ratio() <= best:
+                continue
+            total = len(form) + len(title)  # two empty strings have ratio 1.0, which no bound here knows
+            if total:
+                bound = 2.0 * _lcs_length(form, title, self._positions) / total
+                if bound <= best or bound < floor:
+                    continue
             best = max(best, matcher.ratio())
-    return best
+        return best
+
+
+def _similarity(title: str, name: str, floor: float = 0.0) -> float:
+    return _Closeness(title).similarity(name, floor)
 
 
 @dataclass(slots=True)
@@ -224,7 +349,12 @@ class MatchBook:
         title = self.titles.get((defect_index, entry_index))
         if near is None or title is None:
             return ()
-        scored = sorted(((_similarity(title, name), name) for _, _, name in near.heap), key=lambda x: (-x[0], x[1]))
+        # Names below the cutoff are never named, so their ratio need not be exact.
+        closeness = _Closeness(title)
+        scored = sorted(
+            ((closeness.similarity(name, CLOSEST_CUTOFF), name) for _, _, name in near.heap),
+            key=lambda x: (-x[0], x[1]),
+        )
         return tuple(name for ratio, name in scored[:MAX_CLOSEST] if ratio >= CLOSEST_CUTOFF)
 
     def undeclared_for(self, defect_index: int) -> Undeclared:
@@ -298,34 +428,32 @@ class Matcher:
 
     def __init__(self, defects: list[Defect]) -> None:
         self._by_word: dict[str, list[_Target]] = {}
-        self._near_words: dict[str, list[_Target]] = {}  # raw title words -> targets, for near misses
         self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
         self._evidence = False
         self._seq = 0
         self._near_by_job: dict[str, tuple[dict[str, list[_Target]], dict[str, int]]] = {}
+        self._contexts: dict[tuple[str, tuple[str, ...]], _Context] = {}  # (classname, suites) -> context
         self.book = MatchBook()
+        words = _TitleWords()
         for di, defect in enumerate(defects):
             self._issues.setdefault(defect.issue, []).append(di)
             for ei, entry in enumerate(defect.coverage):
                 title = canonical(entry.test)
-                words = frozenset(w for w in tokens(title) if w not in _STOP and (len(w) >= 3 or w.isdigit()))
+                spaced = title.replace(SEP, " ")
                 target = _Target(
                     di,
                     ei,
                     title,
-                    title.replace(SEP, " "),
+                    spaced,
                     entry.file,
                     bool(_PARAMS.search(title)),
                     _compile(entry.evidence),
-                    words,
                 )
                 self._evidence = self._evidence or bool(entry.evidence)
                 self._by_word.setdefault(_last_word(title), []).append(target)
                 self.book.titles[(di, ei)] = title
-                for raw in set(title.replace(SEP, " ").split()):
-                    if set(_TOKEN.findall(raw.lower())) & words:
-                        self._near_words.setdefault(raw, []).append(target)
-        self._near_words = {w: ts for w, ts in self._near_words.items() if len(ts) <= MAX_WORD_TARGETS}
+                target.words = words.add(target)
+        self._near_words = words.targets  # raw title words -> targets, for near misses
 
     def captures(self, job: str) -> bool:
         """Whether testcases of this job must carry their properties/system-out (some entry declares evidence)."""
@@ -423,13 +551,23 @@ class Matcher:
                     if di not in matched:
                         self.book.undeclared.setdefault(di, Undeclared()).add(case)
 
+    def _context(self, case: TestCase) -> _Context:
+        key = (case.classname, case.suites)
+        found = self._contexts.get(key)
+        if found is None:
+            if len(self._contexts) >= MAX_CONTEXTS:
+                self._contexts.clear()  # bounded memory; classes and files come in runs, so this is rare
+            found = self._contexts[key] = _context(case.classname, case.suites)
+        return found
+
     def _match_targets(self, case: TestCase, targets: list[_Target], stripped: str | None, matched: set[int]) -> None:
         cache: dict[bool, _Forms] = {}
+        context = self._context(case)
         for t in targets:
             strip = not t.has_params and stripped is not None
             forms = cache.get(strip)
             if forms is None:
-                forms = cache[strip] = name_forms(case, strip_params=strip)
+                forms = cache[strip] = name_forms(case, strip_params=strip, context=context)
             strong = _matches(t.title, forms.strong, SEP)
             weak = not strong and _matches(t.spaced, forms.weak, " ")
             if not (strong or weak):

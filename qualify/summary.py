@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from urllib.parse import quote
 
 from qualify.model import DefectResult, Finding, Match, Status, Verdict
@@ -99,9 +101,11 @@ _DEFECT_HEADER = [
 ]
 
 
-def _details(summary: str, body: list[str]) -> list[str]:
+def _details(summary: str, body: Iterable[str]) -> Iterator[str]:
     """A collapsed section. `summary` is our own text; blank lines let GitHub render the Markdown inside."""
-    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
+    yield from ("<details>", f"<summary>{summary}</summary>", "")
+    yield from body
+    yield from ("", "</details>", "")
 
 
 def _link(path: str, link_base: str | None) -> str:
@@ -111,35 +115,48 @@ def _link(path: str, link_base: str | None) -> str:
     return f"{link_base}/{target}" if link_base else target
 
 
-def _defect_tables(defects: tuple[DefectResult, ...] | list[DefectResult], link_base: str | None = None) -> list[str]:
+def _defect_tables(
+    defects: tuple[DefectResult, ...] | list[DefectResult], link_base: str | None = None
+) -> Iterator[str]:
     # By issue number: files come in path order, where ISSUE-10 sorts before ISSUE-2.
     defects = sorted(defects, key=lambda d: d.defect.issue)
-    rows = {d.defect.issue: _defect_rows(d, link_base) for d in defects}
-    if sum(len(r) for r in rows.values()) <= COLLAPSE_ROWS:
-        return [*_DEFECT_HEADER, *(row for d in defects for row in rows[d.defect.issue]), ""]
+    if sum(len(d.entries) for d in defects) <= COLLAPSE_ROWS:  # one row per declared test
+        yield from _DEFECT_HEADER
+        for d in defects:
+            yield from _defect_rows(d, link_base)
+        yield ""
+        return
     # Long report: what blocks the release stays open; the defects that qualified fold away.
-    failing = [row for d in defects if not d.qualified for row in rows[d.defect.issue]]
-    passing = [row for d in defects if d.qualified for row in rows[d.defect.issue]]
-    lines = [*_DEFECT_HEADER, *failing, ""] if failing else []
+    failing = [d for d in defects if not d.qualified]
+    passing = [d for d in defects if d.qualified]
+    if failing:
+        yield from _DEFECT_HEADER
+        for d in failing:
+            yield from _defect_rows(d, link_base)
+        yield ""
     if passing:
-        count = sum(1 for d in defects if d.qualified)
-        summary = f"✅ {count} qualified defect(s), {len(passing)} declared test(s)"
-        lines += _details(summary, [*_DEFECT_HEADER, *passing])
-    return lines
+        summary = f"✅ {len(passing)} qualified defect(s), {sum(len(d.entries) for d in passing)} declared test(s)"
+        body = (row for d in passing for row in _defect_rows(d, link_base))
+        yield from _details(summary, chain(_DEFECT_HEADER, body))
 
 
-def _finding_section(title: str, findings: list[Finding], *, keep_open: int, noun: str) -> list[str]:
-    lines = [f"### {title}", ""] + [_finding_line(f) for f in findings[:keep_open]] + [""]
+def _finding_section(title: str, findings: list[Finding], *, keep_open: int, noun: str) -> Iterator[str]:
+    yield from (f"### {title}", "")
+    yield from (_finding_line(f) for f in findings[:keep_open])
+    yield ""
     rest = findings[keep_open:]
     if rest:
         more = "more " if keep_open else ""
-        lines += _details(f"{len(rest)} {more}{noun}(s)", [_finding_line(f) for f in rest])
-    return lines
+        yield from _details(f"{len(rest)} {more}{noun}(s)", (_finding_line(f) for f in rest))
 
 
 def render_summary(verdict: Verdict, link_base: str | None = None) -> str:
     """The job summary (and PR comment) Markdown. `link_base` (e.g. https://github.com/o/r/blob/SHA)
     makes the TRACKING.md links absolute."""
+    return _fit_lines(_summary_lines(verdict, link_base))
+
+
+def _summary_lines(verdict: Verdict, link_base: str | None) -> Iterator[str]:
     problems = verdict.problems
     warnings = verdict.warnings
     if verdict.qualified:
@@ -148,22 +165,34 @@ def render_summary(verdict: Verdict, link_base: str | None = None) -> str:
             head += " — with exceptions"
     else:
         head = f"## ❌ Release not qualified — {len(problems)} problem(s)"
-    lines = [head, ""]
+    yield from (head, "")
     if verdict.defects:
-        lines += _defect_tables(verdict.defects, link_base)
+        yield from _defect_tables(verdict.defects, link_base)
     if problems:
-        lines += _finding_section("What to fix", list(problems), keep_open=COLLAPSE_ROWS, noun="problem")
+        yield from _finding_section("What to fix", list(problems), keep_open=COLLAPSE_ROWS, noun="problem")
     if warnings:
         # Warnings never block: past a few they fold away entirely.
         keep = len(warnings) if len(warnings) <= COLLAPSE_ROWS else 0
-        lines += _finding_section("Warnings", list(warnings), keep_open=keep, noun="warning")
+        yield from _finding_section("Warnings", list(warnings), keep_open=keep, noun="warning")
     counts = verdict.counts
     if counts:
-        lines += ["| Job | Files | Testcases | Passed | Failed | Skipped | Flaky |", "|---|---|---|---|---|---|---|"]
+        yield from ("| Job | Files | Testcases | Passed | Failed | Skipped | Flaky |", "|---|---|---|---|---|---|---|")
         for job, c in counts.items():
-            lines.append(f"| {job} | {c.files} | {c.testcases} | {c.passed} | {c.failed} | {c.skipped} | {c.flaky} |")
-        lines.append("")
-    return fit("\n".join(lines))
+            yield f"| {job} | {c.files} | {c.testcases} | {c.passed} | {c.failed} | {c.skipped} | {c.flaky} |"
+        yield ""
+
+
+def _fit_lines(lines: Iterable[str], limit: int = MAX_SUMMARY_BYTES) -> str:
+    """fit("\\n".join(lines)), rendering only the lines that can show: fit keeps the first `limit`
+    bytes at most, so lines past them are never needed (with 20,000 declared tests, most of them)."""
+    kept: list[str] = []
+    size = -1  # no newline before the first line
+    for line in lines:
+        kept.append(line)
+        size += len(line.encode("utf-8")) + 1
+        if size > limit:
+            break
+    return fit("\n".join(kept), limit)
 
 
 def fit(text: str, limit: int = MAX_SUMMARY_BYTES) -> str:

@@ -6,9 +6,11 @@ Set HYPOTHESIS_PROFILE=long for a deeper local run.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -22,12 +24,12 @@ from mutate import SEEDS_TRACKING, SEEDS_XML, mutate  # noqa: E402
 
 from qualify.errors import QualifyError  # noqa: E402
 from qualify.junit import read_testcases  # noqa: E402
-from qualify.matching import Matcher  # noqa: E402
+from qualify.matching import SEP, Matcher, _lcs_length, _similarity, canonical  # noqa: E402
 from qualify.model import JobCounts, TrackingRead  # noqa: E402
 from qualify.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
 from qualify.summary import md, render_summary  # noqa: E402
 from qualify.tracking import parse_tracking  # noqa: E402
-from qualify.workflow import command, escape_data, plain  # noqa: E402
+from qualify.workflow import command, escape_data, plain, redact  # noqa: E402
 
 settings.register_profile("ci", max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=5_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -108,6 +110,71 @@ def test_plain_text_cannot_become_a_command(text):
     assert not out.lstrip().startswith("::")
     assert "##[" not in out
     assert "\n" not in escape_data(text)
+
+
+# Text around token shapes: prefixes, word and non-word neighbours, the alphanumeric tails.
+TOKENISH = st.lists(
+    st.one_of(
+        st.sampled_from(["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "ghx_", "github_pat_", "g", "gh", "xg", "_", "é", " ", "/"]),
+        st.text(alphabet="aZ09", min_size=18, max_size=24),  # about the 20 characters a token needs
+        st.text(alphabet="a_-é", min_size=1, max_size=3),
+    ),
+    max_size=12,
+).map("".join)
+_TOKEN_REFERENCE = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
+
+
+@given(text=TOKENISH)
+def test_token_redaction_is_the_word_boundary_pattern(text):
+    """The redaction regex is rewritten for speed (workflow._TOKEN_SHAPE); it must mask exactly what
+    the plain `\\b(?:gh…|github_pat_…)` pattern masks."""
+    assert redact(text) == _TOKEN_REFERENCE.sub("***", text)
+
+
+# Names with every separator canonical() knows, near-misses of them, and Unicode whitespace.
+SEPARATED = st.lists(
+    st.one_of(
+        st.sampled_from(["›", "»", "▸", "::", ":", ">", " > ", " >", "> ", "\u00a0", "\u3000", "\t", " ", "e\u0301"]),
+        st.text(max_size=4),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(text=SEPARATED)
+def test_canonical_is_the_separator_regex(text):
+    """canonical() skips its separator regex when no separator can be present; the result must be
+    what always running it gives."""
+    spaced = " ".join(unicodedata.normalize("NFC", text).split())
+    reference = re.sub(r"\s*(?:›|»|▸|::|\s>\s)\s*", SEP, spaced).strip()
+    assert canonical(text) == reference
+
+
+def _lcs_reference(a: str, b: str) -> int:
+    row = [0] * (len(b) + 1)
+    for x in a:
+        diagonal = 0
+        for j, y in enumerate(b, 1):
+            diagonal, row[j] = row[j], diagonal + 1 if x == y else max(row[j], row[j - 1])
+    return row[-1]
+
+
+WORDY = st.text(alphabet="ab c›", max_size=30)
+
+
+@given(a=WORDY, b=WORDY)
+def test_lcs_length_is_the_longest_common_subsequence(a, b):
+    assert _lcs_length(a, b) == _lcs_reference(a, b)
+
+
+@given(title=WORDY, name=WORDY, floor=st.sampled_from([0.0, 0.3, 0.5, 0.8]))
+def test_similarity_is_exact_at_or_above_its_floor(title, name, floor):
+    """The bounds only skip work: what counts is difflib's ratio against the name or a trailing part."""
+    parts = canonical(name).split(SEP)
+    forms = [SEP.join(parts[i:]) for i in range(len(parts))]
+    exact = max(difflib.SequenceMatcher(None, form, title).ratio() for form in forms)
+    bounded = _similarity(title, name, floor)
+    assert bounded == exact if exact >= floor else bounded < floor
 
 
 def _cells(row: str) -> int:

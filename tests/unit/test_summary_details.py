@@ -109,3 +109,23 @@ def test_the_pr_comment_cut_also_closes_details():
     lines = body.splitlines()
     assert lines.count("<details>") == lines.count("</details>") == 1
     assert lines.index("</details>") < next(i for i, line in enumerate(lines) if "cut to fit" in line)
+
+
+def test_rendering_stops_where_the_cut_falls_without_changing_the_text():
+    from qualify.summary import _fit_lines, _summary_lines
+
+    verdict = _verdict(passing=200, failing=40)
+    lines = list(_summary_lines(verdict, None))
+    whole = "\n".join(lines)
+    consumed = []
+
+    def counted():
+        for line in lines:
+            consumed.append(line)
+            yield line
+
+    for limit in (len(whole.encode()) + 10, len(whole.encode()), len(whole.encode()) - 1, 5000, 1200, 300):
+        consumed.clear()
+        assert _fit_lines(counted(), limit) == fit(whole, limit)
+        if limit < len(whole.encode()) // 2:
+            assert len(consumed) < len(lines) // 2  # lines past the cut are never asked for

@@ -223,3 +223,31 @@ def test_patterns_that_can_backtrack_exponentially_are_refused(pattern, refused)
     assert (read.invalid is not None) is refused
     if refused:
         assert "exponential" in read.invalid.message and read.invalid.line == 10
+
+
+def test_a_wide_block_without_aliases_is_refused_like_an_alias_bomb():
+    # No `&`/`*`: the cheap level-by-level count decides, and the exact walk words the refusal.
+    items = ", ".join(["x"] * 12_000)
+    read = parse_tracking(f"---\nqualify:\n  issue: 7\n  area: [{items}]\n---\n", "docs/issues/ISSUE-7/TRACKING.md")
+    assert read.invalid is not None
+    assert "expands to more than 10000 values" in read.invalid.message and read.invalid.line == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ISSUE_EXAMPLE.split("---")[1],
+        "a: [1, [2, [3, {b: c}]]]\nd: {e: [f, g]}\n",
+        "a: &x [1, 2, 3]\nb: [*x, *x]\n",  # right here, but an alias bomb would make it exponential
+        "a: " + "[" * 49 + "]" * 49 + "\n",
+        "a: " + "[" * 60 + "]" * 60 + "\n",  # deeper than the plain count goes
+    ],
+)
+def test_plain_size_is_the_expanded_size_or_declines(text):
+    import yaml
+
+    from qualify.tracking import _expanded_size, _plain_size
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    plain, exact = _plain_size(node), _expanded_size(node, 0)
+    assert plain == (None if text.count("[") > 50 else exact)
