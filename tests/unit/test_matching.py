@@ -224,3 +224,13 @@ def test_a_word_common_in_one_job_still_proposes_in_the_other():
     mock = [case(f"suite {i} › some order") for i in range(MAX_WORD_HITS + 10)]
     feed(m, [*mock, case("refunds the whole order", job="real")])  # shares only the common word
     assert m.book.closest(0, 0, "real") == ("refunds the whole order",)
+
+
+def test_a_kept_testcase_is_a_near_miss_only_of_the_tests_it_did_not_match():
+    # Kept testcases take their near-miss side-look in `add`, after matching: the test they matched
+    # is found (its near misses are never named); another declared test sharing a word still gets them.
+    m = Matcher([defect(entry("refunds a partial order", jobs=["mock"]), entry("cancels the order", jobs=["mock"]))])
+    feed(m, [case("payments › refunds a partial order")])
+    assert m.book.get(0, 0, "mock").total == 1
+    assert (0, 0, "mock") not in m.book.near
+    assert m.book.closest(0, 1, "mock") == ("payments › refunds a partial order",)
