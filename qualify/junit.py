@@ -25,7 +25,7 @@ _RESULT_TAGS = ("failure", "error", "skipped", "rerunFailure", "rerunError", "fl
 # Result ends reach Python too: a testcase with children goes to `_classify` only when one ended
 # since the last result was accounted for, so system-out-only testcases stay on the lean path.
 _EVENT_TAGS = ("testcase", "testsuite", *_RESULT_TAGS)
-_RELEASE_EVERY = 256
+_RELEASE_MASK = 255  # release every 256 testcases
 # Enum member lookups cost ~0.1 µs each; the hot loop makes several per testcase.
 _PASSED, _FAILED, _SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED
 _SOURCE_EXT = re.compile(r"\.(?:[cm]?[jt]sx?|py|go|java|kt|rb|php|cs|rs|scala|swift)$")
@@ -213,14 +213,13 @@ def read_testcases(
     Raises QualifyError naming the file (and line) when it is not readable JUnit XML.
     """
     # The hot loop: a million testcases go through it. Counters are locals, flushed into `counts`
-    # when the file ends (or fails); a plain passed testcase costs a tag check, `len`, one
-    # attribute, `keep` and a clear.
-    testcases = passed = failed = skipped = flaky_count = 0
+    # when the file ends (or fails); a plain passed testcase costs a tag check, two attribute reads,
+    # `keep` and a clear. Passed ones are not counted here: testcases - failed - skipped.
+    testcases = failed = skipped = flaky_count = 0
     root_checked = False
     # Result elements that ended and may still be in the tree; 0 means none is, so a testcase with
     # children can take the lean path.
     results_pending = 0
-    released = 0
     context = None
     etree.clear_error_log()
     try:
@@ -239,25 +238,23 @@ def read_testcases(
                     results_pending += 1
                 continue
             testcases += 1
-            if len(elem) and results_pending:
+            if results_pending and len(elem):
                 outcome, flaky, found = _classify(elem)
                 # The results read here go with this testcase's clear(). Results removed otherwise
                 # (stray ones released with a suite) leave the count too high: slower, never wrong.
                 results_pending -= found
-                if outcome is _PASSED:
-                    passed += 1
-                    flaky_count += flaky
-                elif outcome is _FAILED:
+                if outcome is _FAILED:
                     failed += 1
-                else:
+                elif outcome is _SKIPPED:
                     skipped += 1
+                else:
+                    flaky_count += flaky
             elif elem.get("status") == "disabled":
                 # CTest/tst and others mark a test that did not run with status="disabled" and no result.
                 outcome, flaky = _SKIPPED, False
                 skipped += 1
             else:
                 outcome, flaky = _PASSED, False
-                passed += 1
             name = elem.get("name") or ""
             if keep is None or keep(name):
                 classname = elem.get("classname") or ""
@@ -275,10 +272,8 @@ def read_testcases(
                     **_capture_fields(elem, capture),
                 )
             elem.clear()  # keep_tail defaults to False; no keyword parsing in the hot loop
-            released += 1
-            if released == _RELEASE_EVERY:
+            if not testcases & _RELEASE_MASK:
                 # Drop the cleared testcases before this one in batches: one call per batch, not per case.
-                released = 0
                 _release(elem)
         if not root_checked:
             _check_root(context.root, display)
@@ -297,7 +292,7 @@ def read_testcases(
         ) from None
     finally:
         counts.testcases += testcases
-        counts.passed += passed
+        counts.passed += testcases - failed - skipped
         counts.failed += failed
         counts.skipped += skipped
         counts.flaky += flaky_count
