@@ -225,11 +225,13 @@ def _workers(total_bytes: int, files: int) -> int:
         wanted = int(value)
     else:
         raise QualifyError(f"QUALIFY_WORKERS={value!r} is not a number of processes or `auto`", code="usage")
-    import multiprocessing  # lazily: start-up time of small checks
+    workers = max(1, min(wanted, cpus, files))
+    if workers > 1:
+        import multiprocessing  # lazily: start-up time of small checks
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1  # workers inherit the matcher by forking; without fork, read in this process
-    return max(1, min(wanted, cpus, files))
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 1  # workers inherit the matcher by forking; without fork, read in this process
+    return workers
 
 
 def _read_file(task: _Task, readers: _Readers) -> _FileRead:

@@ -322,10 +322,6 @@ class _Closeness:
         return best
 
 
-def _similarity(title: str, name: str, floor: float = 0.0) -> float:
-    return _Closeness(title).similarity(name, floor)
-
-
 @dataclass(slots=True)
 class MatchBook:
     """Collects, per declared entry and job, the testcases that matched it, and the diagnostics."""
@@ -548,12 +544,10 @@ class Matcher:
         stripped = _strip_params(case.name)
         if stripped is not None:
             targets += [t for t in self._by_word.get(_last_word(stripped), ()) if not t.has_params]
-        matched: set[int] = set()
-        found: set[int] = set()  # ids of the targets this testcase matched
-        if targets:
-            self._match_targets(case, targets, stripped, matched, found)
+        found = self._match_targets(case, targets, stripped) if targets else []
         self._near_side_look(case, found)
         if self._issues:
+            matched = {t.defect_index for t in found}
             for issue in mentioned_issues(case.name):
                 for di in self._issues.get(issue, ()):
                     if di not in matched:
@@ -568,20 +562,19 @@ class Matcher:
             found = self._contexts[key] = _context(case.classname, case.suites)
         return found
 
-    def _near_side_look(self, case: TestCase, found: set[int]) -> None:
+    def _near_side_look(self, case: TestCase, found: list[_Target]) -> None:
         """The kept testcase's near-miss offer, as `keep` makes for the others, to the declared tests
         it did not match: a test it matched is found in this job, so its near misses are never named
         (at 20,000 declared tests, offering every match cost 0.3 s)."""
         near_words, hits = self._near_state(case.job)
-        parts = case.name.rsplit(None, 2)
-        if parts and (parts[-1] in near_words or (len(parts) > 1 and parts[-2] in near_words)):
-            targets = [t for t in _near_targets(parts, near_words, hits) if id(t) not in found]
-            if targets:
-                self._offer_near(case.name, targets, case.job)
+        matched = {id(t) for t in found}
+        targets = [t for t in _near_targets(case.name.rsplit(None, 2), near_words, hits) if id(t) not in matched]
+        if targets:
+            self._offer_near(case.name, targets, case.job)
 
-    def _match_targets(
-        self, case: TestCase, targets: list[_Target], stripped: str | None, matched: set[int], found: set[int]
-    ) -> None:
+    def _match_targets(self, case: TestCase, targets: list[_Target], stripped: str | None) -> list[_Target]:
+        """Record the testcase against each target it matches; return those targets."""
+        found: list[_Target] = []
         cache: dict[bool, _Forms] = {}
         context = self._context(case)
         for t in targets:
@@ -599,8 +592,7 @@ class Matcher:
                     continue
                 file_checked = True
             key = (t.defect_index, t.entry_index, case.job)
-            matched.add(t.defect_index)
-            found.add(id(t))
+            found.append(t)
             _record(
                 self.book.weak if weak else self.book.strong,
                 key,
@@ -609,3 +601,4 @@ class Matcher:
                 file_checked=file_checked or not t.file,
                 evidence=t.evidence,
             )
+        return found

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.append(str(Path(__file__).resolve().parent.parent / "github"))
 
 from act_run import ACT_FACTS, ActEnv, ActUnavailable, act_version, find_act
-from docker_env import DockerUnavailable, Session
+from docker_env import session_or_fail, write_facts
 
 
 @pytest.fixture(scope="module")
@@ -30,27 +30,12 @@ def act_env() -> Iterator[ActEnv]:
         version = act_version(act)
     except ActUnavailable as exc:
         pytest.fail(f"act cannot run on this machine, so the recipes were not run: {exc}", pytrace=False)
-    session = Session()
-    reason = None
-    try:
-        session.start()
-    except DockerUnavailable as exc:
-        reason = str(exc)
-    if reason is not None:
-        pytest.fail(
-            f"Docker cannot run on this machine, so the recipes were not run under act: {reason}", pytrace=False
-        )
-    ACT_FACTS["act"] = f"{version} ({act})"
-    ACT_FACTS["base image (job containers)"] = session.base
-    ACT_FACTS.update({f"docker setup: {k} (s)": round(v, 1) for k, v in session.timings.items()})
-    try:
+    with session_or_fail("the recipes were not run under act") as session:
+        ACT_FACTS["act"] = f"{version} ({act})"
+        ACT_FACTS["base image (job containers)"] = session.base
+        ACT_FACTS.update({f"docker setup: {k} (s)": round(v, 1) for k, v in session.timings.items()})
         yield ActEnv(act, version, session)
-    finally:
-        session.stop()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if ACT_FACTS:
-        terminalreporter.write_sep("-", "example workflows under act")
-        for key, value in ACT_FACTS.items():
-            terminalreporter.write_line(f"{key}: {value}")
+    write_facts(terminalreporter, "example workflows under act", ACT_FACTS)

@@ -7,13 +7,14 @@ what users run, so a run that could not test it must not look green.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from docker_env import FACTS, DockerUnavailable, Session
+from docker_env import FACTS, Session, session_or_fail, write_facts
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,25 +26,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def docker_session() -> Session:
-    session = Session()
-    reason = None
-    try:
-        session.start()
-    except DockerUnavailable as exc:
-        reason = str(exc)
-    if reason is not None:
-        pytest.fail(f"Docker cannot run on this machine, so the image was not tested: {reason}", pytrace=False)
-    FACTS.update({f"{k} (s)": round(v, 1) for k, v in session.timings.items()})
-    FACTS["base image"] = session.base
-    try:
+def docker_session() -> Iterator[Session]:
+    with session_or_fail("the image was not tested") as session:
+        FACTS.update({f"{k} (s)": round(v, 1) for k, v in session.timings.items()})
+        FACTS["base image"] = session.base
         yield session
-    finally:
-        session.stop()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if FACTS:
-        terminalreporter.write_sep("-", "qualify container image")
-        for key, value in FACTS.items():
-            terminalreporter.write_line(f"{key}: {value}")
+    write_facts(terminalreporter, "qualify container image", FACTS)

@@ -620,6 +620,35 @@ class Session:
         return {"image": image, "base": base, "added": image - base}
 
 
+@contextlib.contextmanager
+def session_or_fail(purpose: str) -> Iterator[Session]:
+    """A started Session for a test fixture, stopped afterwards. When Docker cannot start, the test
+    fails with the reason and never skips: `purpose` says what could not be tested."""
+    import pytest  # the command-line use of this module does without it
+
+    session = Session()
+    try:
+        session.start()
+    except DockerUnavailable as exc:
+        reason: str | None = str(exc)
+    else:
+        reason = None
+    if reason is not None:  # failed outside the except: no chained traceback in the report
+        pytest.fail(f"Docker cannot run on this machine, so {purpose}: {reason}", pytrace=False)
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+def write_facts(terminalreporter: object, title: str, facts: dict[str, object]) -> None:
+    """The measured facts of a Docker-backed test folder, at the end of pytest's report."""
+    if facts:
+        terminalreporter.write_sep("-", title)  # type: ignore[attr-defined]
+        for key, value in facts.items():
+            terminalreporter.write_line(f"{key}: {value}")  # type: ignore[attr-defined]
+
+
 def runner_like_run(
     daemon: Daemon,
     image: str,

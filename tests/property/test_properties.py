@@ -24,7 +24,7 @@ from mutate import SEEDS_TRACKING, SEEDS_XML, mutate  # noqa: E402
 
 from qualify.errors import QualifyError  # noqa: E402
 from qualify.junit import read_testcases  # noqa: E402
-from qualify.matching import SEP, Matcher, _lcs_length, _similarity, canonical  # noqa: E402
+from qualify.matching import SEP, Matcher, _Closeness, _lcs_length, canonical  # noqa: E402
 from qualify.model import JobCounts, TrackingRead  # noqa: E402
 from qualify.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
 from qualify.summary import md, render_summary  # noqa: E402
@@ -173,7 +173,7 @@ def test_similarity_is_exact_at_or_above_its_floor(title, name, floor):
     parts = canonical(name).split(SEP)
     forms = [SEP.join(parts[i:]) for i in range(len(parts))]
     exact = max(difflib.SequenceMatcher(None, form, title).ratio() for form in forms)
-    bounded = _similarity(title, name, floor)
+    bounded = _Closeness(title).similarity(name, floor)
     assert bounded == exact if exact >= floor else bounded < floor
 
 
