@@ -312,9 +312,24 @@ def test_schema_is_found_in_the_source_tree():
     assert schema_path() == ROOT / "schema" / "tracking.schema.json"
 
 
+def require_build_backend() -> None:
+    """--no-build-isolation builds with this environment's setuptools: without it, or with one older
+    than 70.1 (which needs the separate `wheel` package for bdist_wheel), fail and say how to fix it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("setuptools")
+    except PackageNotFoundError:
+        found = "none"
+    parts = tuple(int(p) for p in found.split(".")[:2] if p.isdigit()) if found != "none" else ()
+    if parts < (70, 1):
+        pytest.fail(f"building the wheel offline needs setuptools >= 70.1 in this environment (found: {found}); "
+                    "install the pinned tools with: python3 -m pip install -r requirements/dev.txt", pytrace=False)
+
+
 def test_the_schema_ships_in_the_wheel_and_lint_finds_it_there(tmp_path):
     """Build the wheel offline (as pip does for pre-commit's `language: python`), install it, lint."""
-    pytest.importorskip("setuptools", reason="building the wheel offline needs setuptools (the build backend)")
+    require_build_backend()
     src = tmp_path / "src"
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
