@@ -13,17 +13,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 def main() -> int:
     if len(sys.argv) > 1:
-        from qualify.cli import main as cli_main
+        from qualify.app.cli import main as cli_main
 
         return cli_main(sys.argv[1:])
     try:
-        from qualify.action import run_action
+        from qualify.app.action import run_action
 
         return run_action(os.environ)
     except Exception as exc:  # the last line of defence: exit 2 with one line, never a traceback
         if os.environ.get("QUALIFY_DEBUG") == "1":
             raise
-        from qualify import workflow
+        from qualify.render import workflow_commands as workflow
 
         hide = [os.environ.get("INPUT_TOKEN", ""), os.environ.get("GITHUB_TOKEN", "")]
         reason = workflow.redact(workflow.internal_error(exc), hide)

@@ -2,7 +2,7 @@
 
     python3 bench/phases.py RESULTS_DIR TRACKING_DIR [TRACKING_DIR ...]
 
-Same steps as qualify.check.collect and write_outputs (serial), timed one by one.
+Same steps as qualify.app.check.collect and write_outputs (serial), timed one by one.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qualify import console
-from qualify.check import _gc_paused, _json_text, read_tracking_file
-from qualify.files import expand
-from qualify.junit import read_testcases
-from qualify.matching import Matcher
-from qualify.model import JOBS, JobCounts
-from qualify.policy import PolicyConfig, evaluate, select_defects
-from qualify.report_json import build_report
+from qualify.app.check import _gc_paused, _json_text, read_tracking_file
+from qualify.core.matching import Matcher
+from qualify.core.model import JOBS, JobCounts
+from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.render import console
+from qualify.render.json_report import build_report
+from qualify.results.junit import read_testcases
+from qualify.workspace import expand
 
 
 def phases(results: Path, tracking: Path) -> dict[str, float]:

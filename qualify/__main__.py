@@ -1,5 +1,5 @@
 import sys
 
-from qualify.cli import main
+from qualify.app.cli import main
 
 sys.exit(main(sys.argv[1:]))

@@ -24,7 +24,7 @@ HEADER = """\
 # The composite twin of ../action.yml for runners that cannot run Docker actions (macOS, Windows,
 # self-hosted without Docker): `uses: OWNER/qualify/composite@v0`. Same inputs and outputs
 # (tests/test_composite.py), same entry point, inputs passed as the Docker runner passes them
-# (INPUT_<NAME> upper-cased, hyphens kept), so qualify/action.py stays their single reader.
+# (INPUT_<NAME> upper-cased, hyphens kept), so qualify/app/action.py stays their single reader.
 """
 
 RUNS = """\

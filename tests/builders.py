@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from qualify.model import CoverageEntry, Defect, Evidence, Outcome, TestCase, Waiver  # noqa: E402
+from qualify.core.model import CoverageEntry, Defect, Evidence, Outcome, TestCase, Waiver  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 TODAY = dt.date(2026, 11, 25)

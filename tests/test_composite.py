@@ -10,7 +10,7 @@ import pytest
 import yaml
 from builders import EXAMPLES, ROOT
 
-from qualify.action import INPUTS
+from qualify.app.action import INPUTS
 
 DOCKER = yaml.safe_load((ROOT / "action.yml").read_text())
 COMPOSITE = yaml.safe_load((ROOT / "composite" / "action.yml").read_text())

@@ -1,6 +1,6 @@
-"""The lean classification in qualify.junit reads outcomes exactly as junitparser's xunit2 model does.
+"""The lean classification in qualify.results.junit reads outcomes exactly as junitparser's xunit2 model does.
 
-qualify.junit skips junitparser's objects for speed (issue #6). The reference here is the previous
+qualify.results.junit skips junitparser's objects for speed (issue #6). The reference here is the previous
 reader: each testcase, in the order its end tag arrives, handed to `xunit2.TestCase.fromelem` and
 then cleared. Random documents mix result elements at any depth, nested and stray ones, so the
 shortcut (only testcases after a result end are read in full) is exercised where it could go wrong.
@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from junitparser import xunit2
 from lxml import etree
 
-from qualify.junit import read_testcases
-from qualify.model import JobCounts, Outcome
+from qualify.core.model import JobCounts, Outcome
+from qualify.results.junit import read_testcases
 
 RESULTS = ("failure", "error", "skipped", "rerunFailure", "rerunError", "flakyFailure", "flakyError")
 OTHERS = ("system-out", "system-err", "properties", "property", "stackTrace", "attachment")

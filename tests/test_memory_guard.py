@@ -13,8 +13,8 @@ import sys
 import tracemalloc
 from pathlib import Path
 
-from qualify.junit import read_testcases
-from qualify.model import JobCounts
+from qualify.core.model import JobCounts
+from qualify.results.junit import read_testcases
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,8 +57,8 @@ def _traced_peak(path: Path) -> tuple[int, int]:
 # test process's own peak (it just built a 25 MB string).
 _RSS_SCRIPT = """
 import json, sys
-from qualify.junit import read_testcases
-from qualify.model import JobCounts
+from qualify.results.junit import read_testcases
+from qualify.core.model import JobCounts
 counts = JobCounts()
 for _ in read_testcases(sys.argv[1], "r.xml", "real", counts, lambda n: False):
     pass

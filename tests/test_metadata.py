@@ -3,8 +3,8 @@
 import yaml
 from builders import ROOT
 
-from qualify.action import INPUTS
-from qualify.cli import build_parser
+from qualify.app.action import INPUTS
+from qualify.app.cli import build_parser
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qualify.check import CheckOptions, collect
+from qualify.app.check import CheckOptions, collect
 from qualify.errors import QualifyError
-from qualify.report_json import build_report
+from qualify.render.json_report import build_report
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -56,7 +56,7 @@ def test_workers_must_be_a_number(monkeypatch):
 
 
 def test_auto_forks_only_for_big_inputs(monkeypatch):
-    from qualify import check
+    from qualify.app import check
 
     cpus = len(os.sched_getaffinity(0))
     assert check._workers(3 * 1200, 3) == 1  # a few KB: one process, fast start
@@ -73,7 +73,7 @@ def _write_suite(path: Path, names: list[str]) -> None:
 def test_workers_name_the_same_closest_titles(monkeypatch, tmp_path):
     """Near misses are noted while reading; in worker processes they travel back and are replayed in
     file order, so the closest titles (and the per-word budget that bounds them) match the serial read."""
-    from qualify import matching
+    from qualify.core import matching
 
     issue = tmp_path / "docs" / "issues" / "ISSUE-9"
     issue.mkdir(parents=True)

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _emitted_codes() -> set[str]:
     found: set[str] = set(CODES)
-    for path in (ROOT / "qualify").glob("*.py"):
+    for path in (ROOT / "qualify").rglob("*.py"):
         text = path.read_text()
         found |= set(re.findall(r'code="([a-z]+(?:-[a-z]+)+)"', text))
         found |= set(re.findall(r'_warning\("([a-z]+(?:-[a-z]+)+)"', text))

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from builders import defect, entry, output, prop
 
+from qualify.core.matching import Matcher, canonical, mentioned_issues
+from qualify.core.model import JobCounts, Match, Status
 from qualify.errors import QualifyError
-from qualify.junit import read_testcases
-from qualify.matching import Matcher, canonical, mentioned_issues
-from qualify.model import JobCounts, Match, Status
+from qualify.results.junit import read_testcases
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RUNNERS = sorted((FIXTURES / "runners").glob("*/*.xml"))

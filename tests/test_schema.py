@@ -1,4 +1,4 @@
-"""schema/tracking.schema.json, qualify.schemacheck and parse_tracking agree on what a valid block is.
+"""schema/tracking.schema.json, qualify.tracking.schema and parse_tracking agree on what a valid block is.
 
 Three judges of one document: the real `jsonschema` library (reference implementation of draft
 2020-12), qualify's own small validator (what `qualify lint` runs without extra packages), and
@@ -20,9 +20,9 @@ from builders import EXAMPLES, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualify.lint import load_validator, schema_path, schema_violations
-from qualify.schemacheck import SchemaError, Validator, to_json_data
-from qualify.tracking import parse_tracking
+from qualify.tracking.lint import load_validator, schema_path, schema_violations
+from qualify.tracking.parse import parse_tracking
+from qualify.tracking.schema import SchemaError, Validator, to_json_data
 
 SCHEMA = json.loads((ROOT / "schema" / "tracking.schema.json").read_text())
 REFERENCE = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
@@ -350,7 +350,7 @@ def test_the_schema_ships_in_the_wheel_and_lint_finds_it_there(tmp_path):
     )  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
     where = subprocess.run(
-        [sys.executable, "-c", "from qualify.lint import schema_path; print(schema_path())"],
+        [sys.executable, "-c", "from qualify.tracking.lint import schema_path; print(schema_path())"],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
     )  # fmt: skip
     assert where.stdout.strip() == str(site / "qualify" / "schema" / "tracking.schema.json"), where.stdout + where.stderr

@@ -36,7 +36,7 @@ from typing import Any
 from act_run import EXAMPLES, SHA, Recipe, event_payload
 from fake_github import FakeGitHub, zip_bytes
 
-from qualify.publish import MARKER
+from qualify.github.publish import MARKER
 
 # Inputs of action.yml that make the gate call the GitHub API.
 API_INPUTS = ("real-results-artifact", "mock-results-artifact", "results-run-id", "results-workflow", "check-name")

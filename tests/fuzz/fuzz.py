@@ -34,13 +34,13 @@ sys.path.insert(0, str(HERE))
 
 from mutate import SEEDS_TRACKING, SEEDS_XML, SNIPPETS, mutate  # noqa: E402
 
+from qualify.core.model import JobCounts  # noqa: E402
 from qualify.errors import QualifyError  # noqa: E402
-from qualify.files import find  # noqa: E402
-from qualify.junit import read_testcases  # noqa: E402
-from qualify.model import JobCounts  # noqa: E402
-from qualify.summary import md  # noqa: E402
-from qualify.tracking import parse_tracking  # noqa: E402
-from qualify.workflow import command, plain  # noqa: E402
+from qualify.render.markdown import md  # noqa: E402
+from qualify.render.workflow_commands import command, plain  # noqa: E402
+from qualify.results.junit import read_testcases  # noqa: E402
+from qualify.tracking.parse import parse_tracking  # noqa: E402
+from qualify.workspace import find  # noqa: E402
 
 WEIGHTS = {"junit": 4, "tracking": 4, "escapers": 4, "files": 1}
 KEEP_CRASHES = 20  # inputs saved per target; the count goes on

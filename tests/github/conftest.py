@@ -38,7 +38,7 @@ def sleeps():
 
 @pytest.fixture
 def client(gh, sleeps):
-    from qualify.github_api import GitHubClient
+    from qualify.github.client import GitHubClient
 
     with GitHubClient("write-token", gh.api_url, sleep=sleeps, timeout=5) as c:
         yield c

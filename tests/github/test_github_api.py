@@ -9,7 +9,7 @@ import pytest
 from builders import ROOT
 from fake_github import FakeGitHub, primary_rate_limit, secondary_rate_limit, server_error, zip_bytes
 
-from qualify.github_api import (
+from qualify.github.client import (
     ACTIONS_READ,
     CHECKS_WRITE,
     ISSUES_READ,
@@ -170,7 +170,7 @@ def test_parse_link():
 
 
 def test_help_does_not_import_requests():
-    code = "import sys; from qualify.cli import main; main(['--help']); print('requests' in sys.modules)"
+    code = "import sys; from qualify.app.cli import main; main(['--help']); print('requests' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert r.stdout.strip().endswith("False"), r.stdout + r.stderr
 

@@ -9,8 +9,8 @@ from builders import EXAMPLES
 from fake_github import zip_bytes
 from workspace import check, codes, gh_options, workspace
 
-from qualify.artifacts import Limits, RunInfo, safe_extract, safe_member_name, staleness
 from qualify.errors import QualifyError
+from qualify.github.artifacts import Limits, RunInfo, safe_extract, safe_member_name, staleness
 
 UTC = dt.UTC
 HEAD = "c0ffee" + "0" * 34
@@ -244,7 +244,7 @@ def test_artifact_problems_cannot_be_evaluated(tmp_path, gh, change, message):
 
 
 def test_artifact_without_a_token(tmp_path):
-    from qualify.github_io import GitHubOptions
+    from qualify.github.context import GitHubOptions
 
     ws = workspace(tmp_path)
     code, _, err, _ = check(ws, GitHubOptions(artifacts={"real": "x"}, results_run_id=1), real_results=[])

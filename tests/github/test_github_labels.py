@@ -5,11 +5,11 @@ from builders import TODAY, case, defect, entry
 from fake_github import READ_ONLY
 from workspace import MOCK_ONLY_TEST, check, codes, declare, gh_options, workspace
 
-from qualify.github_io import split_issue_selection
-from qualify.labels import LabelData
-from qualify.matching import Matcher
-from qualify.model import JobCounts, TrackingRead
-from qualify.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.matching import Matcher
+from qualify.core.model import JobCounts, TrackingRead
+from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.rules import LabelData
+from qualify.github.context import split_issue_selection
 
 REG = entry("regression test", jobs=["mock"], line=10)
 REAL = entry("real test", jobs=["real"], line=12)
@@ -173,7 +173,7 @@ def test_unknown_milestone_cannot_be_evaluated(tmp_path, gh):
 
 def test_milestone_without_a_token_cannot_be_evaluated(tmp_path):
     ws = workspace(tmp_path)
-    from qualify.github_io import GitHubOptions
+    from qualify.github.context import GitHubOptions
 
     code, _out, err, _report = check(ws, GitHubOptions(issue_queries=("milestone:v1.4",)))
     assert code == 2 and "needs the GitHub API" in err

@@ -5,10 +5,10 @@ import json
 from fake_github import FakeGitHub
 from workspace import check, codes, declare, gh_options, workspace
 
-from qualify.github_api import GitHubClient, Repo
-from qualify.github_io import Api, GitHubOptions, env_github
-from qualify.model import Finding, JobCounts, Verdict
-from qualify.publish import MARKER, annotations, batches, check_run, comment_body, fit_chars
+from qualify.core.model import Finding, JobCounts, Verdict
+from qualify.github.client import GitHubClient, Repo
+from qualify.github.context import Api, GitHubOptions, env_github
+from qualify.github.publish import MARKER, annotations, batches, check_run, comment_body, fit_chars
 
 PR = 17
 HEAD = "abc" + "1" * 37

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from builders import EXAMPLES
 
-from qualify.check import CheckOptions, run
-from qualify.github_io import GitHubOptions
+from qualify.app.check import CheckOptions, run
+from qualify.github.context import GitHubOptions
 
 MOCK_ONLY_TEST = "Issue #462: no session.update after output_audio.done until output_text.done"
 

@@ -73,7 +73,7 @@ def argv(ws: Path, layout: Layout) -> list[str]:
 
 
 def run_in_process(ws: Path, layout: Layout) -> Run:
-    from qualify.cli import main
+    from qualify.app.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     code = main(argv(ws, layout), out, err)

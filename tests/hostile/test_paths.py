@@ -8,7 +8,7 @@ import os
 import pytest
 
 from qualify.errors import QualifyError
-from qualify.files import find
+from qualify.workspace import find
 
 
 def _tree(root, *files):

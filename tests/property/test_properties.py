@@ -22,14 +22,14 @@ sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 from builders import TODAY, case, defect, entry  # noqa: E402
 from mutate import SEEDS_TRACKING, SEEDS_XML, mutate  # noqa: E402
 
+from qualify.core.matching import SEP, Matcher, _Closeness, _lcs_length, canonical  # noqa: E402
+from qualify.core.model import JobCounts, TrackingRead  # noqa: E402
+from qualify.core.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
 from qualify.errors import QualifyError  # noqa: E402
-from qualify.junit import read_testcases  # noqa: E402
-from qualify.matching import SEP, Matcher, _Closeness, _lcs_length, canonical  # noqa: E402
-from qualify.model import JobCounts, TrackingRead  # noqa: E402
-from qualify.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
-from qualify.summary import md, render_summary  # noqa: E402
-from qualify.tracking import parse_tracking  # noqa: E402
-from qualify.workflow import command, escape_data, plain, redact  # noqa: E402
+from qualify.render.markdown import md, render_summary  # noqa: E402
+from qualify.render.workflow_commands import command, escape_data, plain, redact  # noqa: E402
+from qualify.results.junit import read_testcases  # noqa: E402
+from qualify.tracking.parse import parse_tracking  # noqa: E402
 
 settings.register_profile("ci", max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=5_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,10 +3,10 @@ from builders import case
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qualify.init_block import MAX_TESTS, Gathered, Seen, gather, render_block, yaml_string
-from qualify.matching import Matcher, canonical
-from qualify.model import Outcome
-from qualify.tracking import parse_tracking
+from qualify.app.init import MAX_TESTS, Gathered, Seen, gather, render_block, yaml_string
+from qualify.core.matching import Matcher, canonical
+from qualify.core.model import Outcome
+from qualify.tracking.parse import parse_tracking
 
 CASES = [
     case("checkout › Issue #462: totals", job="real", file="e2e/flow.spec.js"),

@@ -1,8 +1,8 @@
 import pytest
 
+from qualify.core.model import JobCounts, Outcome
 from qualify.errors import QualifyError
-from qualify.junit import read_testcases
-from qualify.model import JobCounts, Outcome
+from qualify.results.junit import read_testcases
 
 
 def read(tmp_path, xml: str | bytes, keep=None):
@@ -118,7 +118,7 @@ def test_no_capture_by_default(tmp_path):
 
 
 def test_capture_is_bounded(tmp_path):
-    from qualify.junit import MAX_OUTPUT_CHARS, MAX_PROPERTIES, MAX_PROPERTY_CHARS
+    from qualify.results.junit import MAX_OUTPUT_CHARS, MAX_PROPERTIES, MAX_PROPERTY_CHARS
 
     head, tail = "HEAD" + "x" * MAX_OUTPUT_CHARS, "y" * MAX_OUTPUT_CHARS + "TAIL"
     props = "".join(

@@ -1,8 +1,8 @@
 import pytest
 from builders import case, defect, entry, output
 
-from qualify.matching import MAX_NEAR, MAX_WORD_TARGETS, Matcher, canonical, mentioned_issues, paths_match
-from qualify.model import Outcome, Status
+from qualify.core.matching import MAX_NEAR, MAX_WORD_TARGETS, Matcher, canonical, mentioned_issues, paths_match
+from qualify.core.model import Outcome, Status
 
 
 def run(entries, cases):
@@ -218,7 +218,7 @@ def test_examples_do_not_hold_captured_output():
 
 
 def test_a_word_common_in_one_job_still_proposes_in_the_other():
-    from qualify.matching import MAX_WORD_HITS
+    from qualify.core.matching import MAX_WORD_HITS
 
     m = Matcher([defect(entry("refunds a partial order", jobs=["real"]))])
     mock = [case(f"suite {i} › some order") for i in range(MAX_WORD_HITS + 10)]

@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from builders import TODAY, case, defect, entry, output, prop, waiver
 
-from qualify.matching import Matcher
-from qualify.model import JobCounts, Outcome, TrackingRead
-from qualify.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.matching import Matcher
+from qualify.core.model import JobCounts, Outcome, TrackingRead
+from qualify.core.policy import PolicyConfig, evaluate, select_defects
 
 CONFIG = PolicyConfig(today=TODAY)
 SCENARIO = "connect → Settings → user message → function call → backend HTTP → response"
@@ -324,7 +324,7 @@ def test_tests_mentioning_the_issue_but_not_declared_are_listed():
 
 
 def test_undeclared_candidates_are_bounded():
-    from qualify.matching import MAX_UNDECLARED
+    from qualify.core.matching import MAX_UNDECLARED
 
     cases = [case(f"#462 case {i}") for i in range(MAX_UNDECLARED + 5)] + [case("#462 case 0")]
     v = verdict([defect(REG)], [case("regression test"), *cases, *OTHER])

@@ -2,8 +2,8 @@ import io
 import os
 import pty
 
-from qualify.model import JobCounts
-from qualify.progress import Progress
+from qualify.app.progress import Progress
+from qualify.core.model import JobCounts
 
 
 class Clock:
@@ -87,7 +87,7 @@ def test_live_only_on_a_real_terminal_outside_actions():
 def test_collect_reports_each_file_and_is_silent_by_default(capsys):
     from builders import EXAMPLES, TODAY
 
-    from qualify.check import CheckOptions, collect
+    from qualify.app.check import CheckOptions, collect
 
     opts = CheckOptions(
         mock_results=["runs/qualified/mock/*.xml"], real_results=["runs/qualified/real/*.xml"],

@@ -2,11 +2,11 @@ import re
 
 from builders import TODAY, case, defect, entry
 
-from qualify.matching import Matcher
-from qualify.model import Finding, JobCounts, TrackingRead
-from qualify.policy import PolicyConfig, evaluate, select_defects
-from qualify.summary import md, render_summary
-from qualify.workflow import annotation, command, escape_data, escape_property, output_lines
+from qualify.core.matching import Matcher
+from qualify.core.model import Finding, JobCounts, TrackingRead
+from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.render.markdown import md, render_summary
+from qualify.render.workflow_commands import annotation, command, escape_data, escape_property, output_lines
 
 
 def test_escape_data_and_properties():
@@ -59,7 +59,7 @@ def test_summary_puts_the_verdict_first_and_escapes_titles():
 
 
 def test_summary_is_cut_under_the_limit_with_a_note():
-    from qualify.summary import fit
+    from qualify.render.markdown import fit
 
     text = "\n".join(f"| row {i} | ✅ |" for i in range(100_000))
     out = fit(text, limit=10_000)
@@ -70,7 +70,7 @@ def test_summary_is_cut_under_the_limit_with_a_note():
 
 
 def test_tracking_links_are_absolute_when_the_commit_is_known():
-    from qualify.github_io import GitHubOptions
+    from qualify.github.context import GitHubOptions
 
     d = defect(entry("t", jobs=["mock"]))
     reads = [TrackingRead(path=d.tracking, defect=d)]

@@ -4,10 +4,10 @@ import re
 
 from builders import TODAY, case, defect, entry
 
-from qualify.matching import Matcher
-from qualify.model import JobCounts, Outcome, TrackingRead
-from qualify.policy import PolicyConfig, evaluate, select_defects
-from qualify.summary import COLLAPSE_ROWS, fit, render_summary
+from qualify.core.matching import Matcher
+from qualify.core.model import JobCounts, Outcome, TrackingRead
+from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.render.markdown import COLLAPSE_ROWS, fit, render_summary
 
 
 def _verdict(passing: int, failing: int, title: str = "test {n}"):
@@ -82,14 +82,14 @@ def test_fit_closes_a_details_block_it_cuts_through():
 
 
 def test_backticked_words_in_messages_render_as_code_and_stay_inert():
-    from qualify.summary import _code_spans, md
+    from qualify.render.markdown import _code_spans, md
 
     assert _code_spans(md("no test of kind `scenario` passed")) == "no test of kind <code>scenario</code> passed"
     assert _code_spans(md("`<img src=x>|*` and ` alone")) == r"<code>&lt;img src=x&gt;\|\*</code> and \` alone"
 
 
 def test_long_unbroken_names_may_wrap_in_table_cells_and_stay_escaped():
-    from qualify.summary import md, md_cell
+    from qualify.render.markdown import md, md_cell
 
     name = "x" * 30 + "<b>|" + "y" * 30
     cell = md_cell(name)
@@ -100,7 +100,7 @@ def test_long_unbroken_names_may_wrap_in_table_cells_and_stay_escaped():
 
 
 def test_the_pr_comment_cut_also_closes_details():
-    from qualify.publish import MAX_COMMENT_CHARS, comment_body
+    from qualify.github.publish import MAX_COMMENT_CHARS, comment_body
 
     text = render_summary(_verdict(passing=900, failing=1))
     assert len(text) > MAX_COMMENT_CHARS
@@ -112,7 +112,7 @@ def test_the_pr_comment_cut_also_closes_details():
 
 
 def test_rendering_stops_where_the_cut_falls_without_changing_the_text():
-    from qualify.summary import _fit_lines, _summary_lines
+    from qualify.render.markdown import _fit_lines, _summary_lines
 
     verdict = _verdict(passing=200, failing=40)
     lines = list(_summary_lines(verdict, None))

@@ -3,7 +3,7 @@ import textwrap
 
 import pytest
 
-from qualify.tracking import issue_from_path, parse_tracking
+from qualify.tracking.parse import issue_from_path, parse_tracking
 
 ISSUE_EXAMPLE = textwrap.dedent("""\
     ---
@@ -246,7 +246,7 @@ def test_a_wide_block_without_aliases_is_refused_like_an_alias_bomb():
 def test_plain_size_is_the_expanded_size_or_declines(text):
     import yaml
 
-    from qualify.tracking import _expanded_size, _plain_size
+    from qualify.tracking.parse import _expanded_size, _plain_size
 
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     plain, exact = _plain_size(node), _expanded_size(node, 0)

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from qualify import __version__
 from qualify.errors import QualifyError
-from qualify.workflow import error_line, internal_error
+from qualify.render.workflow_commands import error_line, internal_error
 
 if TYPE_CHECKING:
-    from qualify.check import CheckOptions
+    from qualify.app.check import CheckOptions
 
 EXIT_ERROR = 2
 
@@ -174,7 +174,7 @@ def _run_id(value: str) -> int:
 
 def parse_issue_selection(values: list[str] | None) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Issue numbers and milestone:NAME / label:NAME queries from --issues (input `issues`)."""
-    from qualify.github_io import split_issue_selection
+    from qualify.github.context import split_issue_selection
 
     plain, queries = split_issue_selection(values)
     return parse_issues(plain), queries
@@ -197,7 +197,7 @@ def _add_init(sub: argparse._SubParsersAction) -> None:
 
 
 def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.init_block import run_init
+    from qualify.app.init import run_init
 
     text = args.issue.strip().lstrip("#")
     if not text.isdigit() or int(text) <= 0:
@@ -212,7 +212,7 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.check import CheckOptions, run, write_outputs
+    from qualify.app.check import CheckOptions, run, write_outputs
 
     try:
         opts = _options(args)
@@ -228,21 +228,21 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         write_outputs(fallback, None, str(exc), out, exc.code)
         raise
-    from qualify.progress import Progress
+    from qualify.app.progress import Progress
 
     return run(opts, out, err, progress=Progress.for_stream(err, os.environ))
 
 
 def _options(args: argparse.Namespace) -> CheckOptions:
-    from qualify.check import (
+    from qualify.app.check import (
         DEFAULT_MAX_FILE_BYTES,
         DEFAULT_MAX_TOTAL_BYTES,
         DEFAULT_TRACKING,
         CheckOptions,
         env_today,
     )
-    from qualify.github_io import GitHubOptions, env_github, validate_sources
-    from qualify.labels import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
+    from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
+    from qualify.github.context import GitHubOptions, env_github, validate_sources
 
     context = env_github(os.environ)
     artifacts = {
@@ -312,7 +312,7 @@ def _secrets(token: str | None) -> tuple[str, ...]:
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
-    from qualify.lint import lint_files
+    from qualify.tracking.lint import lint_files
 
     return lint_files([Path(f) for f in args.files], out)
 

@@ -103,7 +103,7 @@ class Validator:
             if key in _ANNOTATIONS:
                 continue
             if key not in _VALIDATING:
-                raise SchemaError(f"{where}: keyword {key!r} is not supported by qualify.schemacheck")
+                raise SchemaError(f"{where}: keyword {key!r} is not supported by qualify.tracking.schema")
             if key in ("properties", "$defs"):
                 for name, sub in value.items():
                     self._check_keywords(sub, f"{where}/{key}/{name}")

@@ -6,7 +6,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from qualify.model import Finding
+from qualify.core.model import Finding
 
 MAX_ANNOTATIONS = 50  # per level; the runner shows at most 10 errors and 10 warnings per step
 

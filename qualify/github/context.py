@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from qualify.core.model import Finding
+from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS, LabelData
 from qualify.errors import QualifyError
-from qualify.github_api import ISSUES_READ, MAX_WAIT, GitHubClient, GitHubError, Repo, redact
-from qualify.labels import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS, LabelData
-from qualify.model import Finding
+from qualify.github.client import ISSUES_READ, MAX_WAIT, GitHubClient, GitHubError, Repo, redact
 
 QUERY_PREFIXES = ("milestone:", "label:")
 

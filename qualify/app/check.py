@@ -14,16 +14,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from qualify import artifacts, console, github_io, publish, summary, workflow
+from qualify.app.progress import Reporter, Silent
+from qualify.core.matching import Matcher
+from qualify.core.model import JOBS, Defect, Finding, JobCounts, TestCase, TrackingRead, Verdict
+from qualify.core.policy import PolicyConfig, evaluate, select_defects
 from qualify.errors import QualifyError
-from qualify.files import Found, expand, find
-from qualify.junit import read_testcases
-from qualify.matching import Matcher
-from qualify.model import JOBS, Defect, Finding, JobCounts, TestCase, TrackingRead, Verdict
-from qualify.policy import PolicyConfig, evaluate, select_defects
-from qualify.progress import Reporter, Silent
-from qualify.report_json import build_report, error_report
-from qualify.tracking import issue_from_path, parse_tracking
+from qualify.github import artifacts, publish
+from qualify.github import context as github_io
+from qualify.render import console
+from qualify.render import markdown as summary
+from qualify.render import workflow_commands as workflow
+from qualify.render.json_report import build_report, error_report
+from qualify.results.junit import read_testcases
+from qualify.tracking.parse import issue_from_path, parse_tracking
+from qualify.workspace import Found, expand, find
 
 DEFAULT_TRACKING = "docs/issues/**/TRACKING.md"
 MAX_TRACKING_BYTES = 1024 * 1024

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from qualify import summary
-from qualify.github_api import CHECKS_WRITE, PULL_REQUESTS_WRITE, GitHubError
-from qualify.model import Finding, Verdict
+from qualify.core.model import Finding, Verdict
+from qualify.github.client import CHECKS_WRITE, PULL_REQUESTS_WRITE, GitHubError
+from qualify.render import markdown as summary
 
 MARKER = "<!-- qualify:sticky-report -->"
 MAX_COMMENT_CHARS = 65_536  # GitHub refuses longer issue comments

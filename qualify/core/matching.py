@@ -25,8 +25,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from qualify.junit import is_pathlike
-from qualify.model import EVIDENCE_JOB, Defect, Evidence, Match, Outcome, TestCase
+from qualify.core.model import EVIDENCE_JOB, Defect, Evidence, Match, Outcome, TestCase
+from qualify.results.junit import is_pathlike
 
 SEP = " › "
 # Separators runners put between path components: Playwright ›, Vitest/Jest custom >, pytest ::.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 from qualify.errors import QualifyError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qualify.github_io import GitHubOptions
+    from qualify.github.context import GitHubOptions
 
 # Docker actions receive inputs as INPUT_<NAME> with the name upper-cased and hyphens kept.
 INPUTS = (
@@ -50,9 +50,9 @@ def _bool_input(inputs: Mapping[str, str], name: str) -> bool:
 
 def github_options(inputs: Mapping[str, str], env: Mapping[str, str]) -> GitHubOptions:
     """The GitHub side of the inputs plus the run's context (repository, commit, pull request)."""
-    from qualify.cli import split_list
-    from qualify.github_io import GitHubOptions, env_github, validate_sources
-    from qualify.labels import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
+    from qualify.app.cli import split_list
+    from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
+    from qualify.github.context import GitHubOptions, env_github, validate_sources
 
     run_id = inputs["results-run-id"]
     if run_id and (not run_id.isdigit() or int(run_id) <= 0):
@@ -87,8 +87,7 @@ def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    from qualify import workflow
-    from qualify.check import (
+    from qualify.app.check import (
         DEFAULT_MAX_FILE_BYTES,
         DEFAULT_MAX_TOTAL_BYTES,
         DEFAULT_TRACKING,
@@ -97,8 +96,9 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         run,
         write_outputs,
     )
-    from qualify.cli import parse_bytes, parse_issue_selection, split_globs, split_list
-    from qualify.model import Verdict
+    from qualify.app.cli import parse_bytes, parse_issue_selection, split_globs, split_list
+    from qualify.core.model import Verdict
+    from qualify.render import workflow_commands as workflow
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -178,6 +178,6 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         except QualifyError as write_exc:
             err.write(workflow.error_line(str(write_exc), hide))
         return 2
-    from qualify.progress import Progress
+    from qualify.app.progress import Progress
 
     return run(opts, out, err, on_done=on_done, progress=Progress.for_stream(err, env))

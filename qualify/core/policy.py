@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from qualify import labels as label_rules
-from qualify.matching import MatchBook, canonical
-from qualify.model import (
+from qualify.core import rules as label_rules
+from qualify.core.matching import MatchBook, canonical
+from qualify.core.model import (
     EVIDENCE_JOB,
     JOBS,
     Candidate,

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from qualify.core.matching import canonical, mentioned_issues
+from qualify.core.model import JOBS, JobCounts, Outcome, TestCase
 from qualify.errors import QualifyError
-from qualify.files import expand
-from qualify.junit import read_testcases
-from qualify.matching import canonical, mentioned_issues
-from qualify.model import JOBS, JobCounts, Outcome, TestCase
+from qualify.results.junit import read_testcases
+from qualify.workspace import expand
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone
 # Characters PyYAML refuses even inside quotes: written as \u escapes instead.

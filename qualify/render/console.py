@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qualify.model import Finding, Status, Verdict
-from qualify.policy import evidence_missing
+from qualify.core.model import Finding, Status, Verdict
+from qualify.core.policy import evidence_missing
 
 _MARK = {Status.PASSED: "pass", Status.FAILED: "FAIL", Status.SKIPPED: "skip", Status.NOT_FOUND: "MISSING"}
 

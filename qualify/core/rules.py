@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from qualify.model import Defect, Finding
+from qualify.core.model import Defect, Finding
 
 DEFAULT_REAL_API_LABELS = ("backend", "proxy")
 DEFAULT_PARTNER_LABELS = ("partner-reported",)

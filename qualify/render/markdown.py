@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from urllib.parse import quote
 
-from qualify.model import DefectResult, Finding, Match, Status, Verdict
-from qualify.policy import evidence_missing
+from qualify.core.model import DefectResult, Finding, Match, Status, Verdict
+from qualify.core.policy import evidence_missing
 
 MAX_CELL = 300
 # GitHub rejects a step summary over 1 MiB; stay well under it and say what was cut.

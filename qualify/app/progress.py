@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
 
-from qualify.model import JobCounts
+from qualify.core.model import JobCounts
 
 _ERASE = "\r\x1b[K"
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from qualify.core.model import JobCounts, Outcome, TestCase
 from qualify.errors import QualifyError
-from qualify.model import JobCounts, Outcome, TestCase
 
 _ROOTS = ("testsuites", "testsuite")
 # Elements junitparser's xunit2 model reads as results: final ones, then interim ones (failed tries).

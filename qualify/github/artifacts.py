@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qualify.core.model import Finding
 from qualify.errors import QualifyError
-from qualify.github_api import ACTIONS_READ, CONTENTS_READ, GitHubError
-from qualify.model import Finding
+from qualify.github.client import ACTIONS_READ, CONTENTS_READ, GitHubError
 
 MAX_ZIP_BYTES = 512 * 1024 * 1024  # the download
 MAX_ENTRIES = 10_000  # entries in the zip's directory
@@ -253,7 +253,7 @@ def junit_timestamps(path: Path) -> list[dt.datetime]:
     """The `timestamp` of every testsuite/testsuites element, read with the hardened parser settings."""
     from lxml import etree
 
-    from qualify.junit import hardened_iterparse
+    from qualify.results.junit import hardened_iterparse
 
     stamps: list[dt.datetime] = []
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from qualify import __version__
-from qualify.model import EVIDENCE_JOB, CoverageEntry, DefectResult, Match, TestCase, Verdict
+from qualify.core.model import EVIDENCE_JOB, CoverageEntry, DefectResult, Match, TestCase, Verdict
 
 
 def _case(case: TestCase) -> dict[str, object]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from qualify.model import EVIDENCE_JOB, JOBS, KINDS, CoverageEntry, Defect, Evidence, Finding, TrackingRead, Waiver
+from qualify.core.model import EVIDENCE_JOB, JOBS, KINDS, CoverageEntry, Defect, Evidence, Finding, TrackingRead, Waiver
 
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*yaml[ \t]+qualify[ \t]*$")
 _ISSUE_IN_PATH = re.compile(r"(?:issue|gh|bug)?[-_ #]?(\d+)$", re.IGNORECASE)

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import qualify
-from qualify.check import MAX_TRACKING_BYTES, read_tracking_file
+from qualify.app.check import MAX_TRACKING_BYTES, read_tracking_file
+from qualify.core.model import Defect, Finding
 from qualify.errors import QualifyError
-from qualify.model import Defect, Finding
-from qualify.schemacheck import SchemaError, Validator, Violation, to_json_data
-from qualify.tracking import raw_block
+from qualify.tracking.parse import raw_block
+from qualify.tracking.schema import SchemaError, Validator, Violation, to_json_data
 
 SCHEMA_NAME = "tracking.schema.json"
 
@@ -144,7 +144,7 @@ class _PlainLines:
         self._out = out
 
     def write(self, text: str) -> None:
-        from qualify.workflow import plain
+        from qualify.render.workflow_commands import plain
 
         for line in text.splitlines():
             self._out.write(plain(line) + "\n")

@@ -1,0 +1,1 @@
+"""The thin application shell: options, the command line, the Action protocol, `init`."""

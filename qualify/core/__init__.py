@@ -1,0 +1,1 @@
+"""The pure core: the data model, matching declared titles to testcases, the release rules."""

@@ -1,0 +1,1 @@
+"""The GitHub side (I/O): REST client, run context, labels, artifacts, publishing."""

@@ -1,0 +1,1 @@
+"""Renderers: the verdict as console text, Markdown, JSON and workflow commands."""

@@ -1,0 +1,1 @@
+"""Reading test results: each format's streaming reader."""

@@ -1,0 +1,1 @@
+"""TRACKING.md declarations: parsing, the schema, lint."""
