@@ -30,10 +30,12 @@ def output(pattern: str) -> Evidence:
     return Evidence(property=None, pattern=pattern, line=8)
 
 
-def defect(*entries: CoverageEntry, issue: int = 462, areas=(), partner=None, scenario=None, waiver=None) -> Defect:
+def defect(
+    *entries: CoverageEntry, issue: int = 462, areas=(), partner=None, scenario=None, waiver=None, title: str = "t"
+) -> Defect:
     return Defect(
         issue=issue,
-        title="t",
+        title=title,
         areas=tuple(areas),
         partner=partner,
         scenario=scenario,

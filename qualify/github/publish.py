@@ -134,11 +134,12 @@ def publish(api: Any, opts: Any, verdict: Verdict | None, error: str | None, mod
         return []
     if api is None:
         return [_warning("publish-skipped", f"comment/check run skipped: {opts.skip_reason()}")]
-    report_md = (
-        summary.render_summary(verdict, opts.blob_base())
-        if verdict is not None
-        else summary.render_error_summary(error or "")
-    )
+
+    def report(layout: str, max_chars: int) -> str:
+        if verdict is None:
+            return summary.render_error_summary(error or "")
+        return summary.render_markdown(verdict, opts.blob_base(), layout=layout, max_chars=max_chars)
+
     warnings: list[Finding] = []
     if opts.comment:
         if opts.pr_number is None:
@@ -147,7 +148,8 @@ def publish(api: Any, opts: Any, verdict: Verdict | None, error: str | None, mod
             )
         else:
             try:
-                upsert_comment(api, opts.pr_number, comment_body(report_md))
+                # The conversation column (780 px) would wrap the table to a few words a line: a list per defect.
+                upsert_comment(api, opts.pr_number, comment_body(report("list", MAX_COMMENT_CHARS)))
             except GitHubError as exc:
                 warnings.append(
                     _warning("publish-failed", f"could not update the pull-request comment: {api.error(exc)}")
@@ -158,7 +160,7 @@ def publish(api: Any, opts: Any, verdict: Verdict | None, error: str | None, mod
             warnings.append(_warning("publish-skipped", "check run skipped: no commit to attach it to (GITHUB_SHA)"))
         else:
             try:
-                check_run(api, opts.check_name, head, verdict, error, report_md, mode)
+                check_run(api, opts.check_name, head, verdict, error, report("table", MAX_CHECK_TEXT), mode)
             except GitHubError as exc:
                 warnings.append(_warning("publish-failed", f"could not create the check run: {api.error(exc)}"))
     return warnings

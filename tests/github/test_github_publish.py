@@ -45,6 +45,23 @@ def test_sticky_comment_is_created_once_then_edited(tmp_path, gh):
     assert len(gh.api_calls("POST", r"/comments$")) == 1 and len(gh.api_calls("PATCH", r"/comments/")) == 1
 
 
+def test_the_comment_is_a_list_for_the_narrow_column_and_the_check_run_a_table(tmp_path, gh):
+    ws = workspace(tmp_path)
+    labelled(gh)
+    declare(ws, 480)
+    gh.add_issue(480, labels=("backend",))
+    code, out, err, _ = check(ws, publish_opts(gh, comment=True, check_name="q"))
+    assert code == 1, out + err
+    (comment,) = [c["body"] for c in gh.comments[PR] if c["body"].startswith(MARKER)]
+    text = gh.check_runs[0]["output"]["summary"]
+    assert "| Defect |" not in comment and "\n- " in comment and "needs: mock test, real-API test" in comment
+    assert "| Defect | Declared test | Kind | Mock | Real&nbsp;API |" in text
+    for body in (comment, text):
+        assert "[#480](https://github.com/acme/voice/blob/" in body  # linked at the commit
+        assert "/docs/issues/ISSUE-480/TRACKING.md) defect 480" in body  # with its title
+        assert "mock-coverage" not in body and "real-api," not in body
+
+
 def test_check_run_carries_the_verdict(tmp_path, gh):
     ws = workspace(tmp_path)
     labelled(gh)

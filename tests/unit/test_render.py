@@ -55,7 +55,7 @@ def test_summary_puts_the_verdict_first_and_escapes_titles():
     assert text.startswith("## ✅ Release qualified")
     row = next(line for line in text.splitlines() if "evil" in line)
     assert "<b>" not in row
-    assert len(re.split(r"(?<!\\)\|", row)) == 8  # 7 unescaped pipes: 6 cells, title pipe escaped
+    assert len(re.split(r"(?<!\\)\|", row)) == 7  # 6 unescaped pipes: 5 cells, title pipe escaped
 
 
 def test_summary_is_cut_under_the_limit_with_a_note():
