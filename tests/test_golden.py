@@ -16,7 +16,7 @@ from qualify import __version__
 from qualify.errors import CODES
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import golden  # noqa: E402
+import golden
 
 SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
@@ -61,7 +61,10 @@ def test_a_changed_byte_is_a_failing_diff(generated):
     "change, expected",
     [
         (lambda g: g["mock-only"].update({"report.json": g["mock-only"]["report.json"][:-1]}), "No newline at end"),
-        (lambda g: g["mock-only"].update({"outputs.txt": g["mock-only"]["outputs.txt"].replace(b"\n", b"\r\n")}), "\\r"),
+        (
+            lambda g: g["mock-only"].update({"outputs.txt": g["mock-only"]["outputs.txt"].replace(b"\n", b"\r\n")}),
+            "\\r",
+        ),
         (lambda g: g["mock-only"].pop("annotations.txt"), "mock-only/annotations.txt: committed, but no longer"),
         (lambda g: g.pop("skipped-real"), "skipped-real/: committed, but no such scenario"),
         (lambda g: g.update({"new-case": dict(g["qualified"])}), "new-case/: new scenario"),
