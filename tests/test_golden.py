@@ -34,7 +34,9 @@ def committed() -> dict[str, dict[str, bytes]]:
 
 def test_outputs_are_the_golden_ones(generated, committed):
     diff = golden.compare(committed, generated)
-    assert not diff, f"golden outputs changed:\n{diff}\nif the change is intended, run: {golden.REGENERATE}"
+    if diff:  # the command first and last: a long diff must not hide it
+        regenerate = f"if the change is intended, run: {golden.REGENERATE} (then review git diff tests/golden)"
+        pytest.fail(f"golden outputs changed; {regenerate}\n\n{diff}\n{regenerate}", pytrace=False)
 
 
 def test_the_scenarios_cover_the_examples_and_every_exit_code(generated):
