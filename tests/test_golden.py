@@ -137,6 +137,8 @@ def test_the_golden_reports_reach_both_report_shapes_and_a_waiver(committed):
     assert {r.get("error_code") for r in reports} >= {None, "results-malformed", "results-missing", "usage"}
     assert any(d["exception"] for r in reports for d in r["defects"])
     assert any(w["waived"] for r in reports for w in r["warnings"])
+    results = [m for r in reports for d in r["defects"] for e in d["coverage"] for m in e["results"].values()]
+    assert any("evidence" in m for m in results)
 
 
 def _broken(report: dict, path: str, value: object) -> dict:
