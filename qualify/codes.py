@@ -80,7 +80,7 @@ REGISTRY: tuple[Code, ...] = (
     Code("results-malformed", "error", "a results file is not a well-formed results file",
          "the job was killed mid-write, or it is not a format qualify reads; the message names file and line"),
     Code("results-too-large", "error", "a file, or all files together, exceed the byte limit",
-         "raise `max-file-bytes` / `max-total-bytes`"),
+         "raise `max-file-bytes` / `max-total-bytes` (see [limits](docs/security.md#limits-and-how-to-change-them))"),
     Code("outside-workspace", "error", "a glob or file (or a link) leads outside the workspace",
          "keep results in the workspace"),
     Code("output-failed", "error", "a report, output or summary could not be written",
