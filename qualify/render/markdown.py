@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from urllib.parse import quote
 
-from qualify.core.model import DefectResult, Finding, Match, Status, Verdict
-from qualify.core.policy import evidence_missing
+from qualify.core.model import DefectResult, Finding, FlowRecord, Match, Status, Verdict
+from qualify.core.policy import evidence_missing, flow_incomplete
 
 MAX_CELL = 300
 # GitHub rejects a step summary over 1 MiB; stay well under it and say what was cut.
@@ -59,7 +59,41 @@ def _cell(m: Match | None, no_evidence: bool = False) -> str:
         extra.append("evidence missing")
     elif m.evidenced:
         extra.append("evidence ✓")
+    if m.flow is not None and status is Status.PASSED:
+        extra.append("steps ✓" if m.flow.complete else "steps missing")
     return f"{_ICON[status]} {label}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def ladder(flow: FlowRecord) -> str:
+    """The steps of the best run as a ladder: ✅ seen, ❌ the first missing or out of place, ⬜ not reached."""
+    marks = []
+    missed = False
+    for s in flow.steps:
+        icon = "✅" if s.seen else ("⬜" if missed else "❌")
+        missed = missed or not s.seen
+        marks.append(f"{icon} {md(s.name, 100)}")
+    return " → ".join(marks)
+
+
+def _flow_lines(defects: list[DefectResult]) -> list[str]:
+    """One ladder per scenario entry whose trace was searched, not-qualified defects first."""
+    lines = []
+    for d in sorted(defects, key=lambda d: (d.qualified, d.defect.issue)):
+        for er in d.entries:
+            m = er.matches.get("real")
+            if m is None or m.flow is None or m.flow.case is None:
+                continue
+            flow = m.flow
+            state = "❌" if flow_incomplete(er, "real") else "✅"
+            case = flow.case
+            where = f"`{md(case.source, 200)}:{case.line}`"
+            runs = f"{flow.complete} of {flow.checked} searched run(s) complete" if flow.checked > 1 else ""
+            tail = f" — {_code_spans(md(flow.problem, 500))}" if flow.problem and not flow.complete else ""
+            lines.append(
+                f"- {state} #{d.defect.issue} “{md(er.entry.test, 200)}” ({where}{', ' + runs if runs else ''}): "
+                f"{ladder(flow)}{tail}"
+            )
+    return lines
 
 
 def _defect_rows(d: DefectResult, link_base: str | None = None) -> list[str]:
@@ -168,6 +202,13 @@ def _summary_lines(verdict: Verdict, link_base: str | None) -> Iterator[str]:
     yield from (head, "")
     if verdict.defects:
         yield from _defect_tables(verdict.defects, link_base)
+        flows = _flow_lines(list(verdict.defects))
+        if flows:
+            yield from ("### Partner scenario steps (real API)", "")
+            yield from flows[:COLLAPSE_ROWS]
+            yield ""
+            if len(flows) > COLLAPSE_ROWS:
+                yield from _details(f"{len(flows) - COLLAPSE_ROWS} more scenario test(s)", flows[COLLAPSE_ROWS:])
     if problems:
         yield from _finding_section("What to fix", list(problems), keep_open=COLLAPSE_ROWS, noun="problem")
     if warnings:
