@@ -194,10 +194,26 @@ def _add_init(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job")
     init.add_argument("--workspace", metavar="DIR", help="resolve globs relative to DIR (default: current directory)")
     init.add_argument("--allow-outside-workspace", action="store_true", help="allow result files outside the workspace")
+    init.add_argument(
+        "--tracking",
+        action="append",
+        metavar="GLOB",
+        help="where an existing declaration of ISSUE is kept (default docs/issues/**/TRACKING.md): its title, "
+        "area, partner, scenario and events are carried into the block",
+    )
+    init.add_argument(
+        "--scenario",
+        metavar="TEXT",
+        help="the partner's flow, e.g. 'connect → Settings → user message'; with arrows, its steps are "
+        "proposed as commented-out patterns to fill in",
+    )
 
 
 def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.app.init import run_init
+    from dataclasses import replace
+
+    from qualify.app.check import DEFAULT_TRACKING
+    from qualify.app.init import Known, existing, run_init
 
     text = args.issue.strip().lstrip("#")
     if not text.isdigit() or int(text) <= 0:
@@ -208,7 +224,11 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if missing:
         raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
     workspace = Path(args.workspace) if args.workspace else Path.cwd()
-    return run_init(issue, globs, workspace, out, err, allow_outside=args.allow_outside_workspace)
+    tracking = split_globs(args.tracking) or [DEFAULT_TRACKING]
+    known = existing(issue, tracking, workspace, allow_outside=args.allow_outside_workspace)
+    if args.scenario is not None and args.scenario.strip():
+        known = replace(known or Known(), scenario=" ".join(args.scenario.split()), steps=())
+    return run_init(issue, globs, workspace, out, err, allow_outside=args.allow_outside_workspace, known=known)
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
