@@ -335,12 +335,15 @@ def _entry_finding(
 
 
 def _passed_in(entries: tuple[EntryResult, ...], job: str, kinds: tuple[str, ...] | None = None) -> bool:
+    """Whether a declared test (of `kinds`) passed in `job`, with its evidence. A scenario test must
+    also show the partner's flow, when the steps are listed (for the partner rule only: a test that
+    ran against the real API covers the real-API rule whatever flow it ran)."""
     return any(
         job in er.matches
         and er.matches[job].status is Status.PASSED
         and not evidence_missing(er, job)
-        and not flow_incomplete(er, job)
         and (kinds is None or er.entry.kind in kinds)
+        and not (kinds is not None and flow_incomplete(er, job))
         for er in entries
     )
 
@@ -456,7 +459,9 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
                     **{**at, "line": defect.scenario_line or defect.line},
                 )
             )
-        if not _passed_in(entries, "real", ("scenario",)):
+        incomplete = any(flow_incomplete(er, "real") for er in entries)
+        # A scenario test that passed without showing the flow is already `scenario-incomplete`, which says more.
+        if not _passed_in(entries, "real", ("scenario",)) and not incomplete:
             findings.append(
                 Finding(
                     code="partner-scenario-not-covered",
