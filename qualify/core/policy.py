@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from qualify.core import rules as label_rules
 from qualify.core import trace as traces
-from qualify.core.matching import MAX_TRACED_RUNS, MatchBook, canonical
+from qualify.core.matching import MatchBook, canonical
 from qualify.core.model import (
     EVIDENCE_JOB,
     JOBS,
@@ -182,7 +182,7 @@ def _flow_finding(defect: Defect, er: EntryResult, match: Match, base: dict) -> 
     problem = flow.problem or "no passed run's trace was searched"
     runs = f"{flow.checked} passed run(s) searched"
     if flow.unchecked:
-        runs += f", {flow.unchecked} more not searched (at most {MAX_TRACED_RUNS})"
+        runs += f", {flow.unchecked} more not searched (at most {flow.checked} are)"
     unread = "; ".join(f"{n.path}: {n.reason}" for n in flow.notes[:3])
     if len(flow.notes) > 3:
         unread += f"; {len(flow.notes) - 3} more note(s)"

@@ -84,7 +84,7 @@ class AttachmentReader:
         """The text of a regular file (at most MAX_ATTACHMENT_BYTES), or None and why not."""
         left = self.budget - self.spent
         if left <= 0:
-            return None, f"not read: this check already read {self.budget // (1024 * 1024)} MiB of attachments"
+            return None, f"not read: this check already read {_size(self.budget)} of attachments, its limit"
         try:
             fd = os.open(path, _OPEN_FLAGS)
         except OSError as exc:
@@ -106,9 +106,13 @@ class AttachmentReader:
             return None, "not read: binary (it holds NUL bytes); a trace is text"
         text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
         if cut:
-            limit = "1 MiB" if want == MAX_ATTACHMENT_BYTES else f"{want:,} bytes (this check's budget)"
+            limit = _size(want) if want == MAX_ATTACHMENT_BYTES else f"{_size(want)} (this check's budget)"
             return text, f"read up to {limit}; the rest was not searched"
         return text, None
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 and n % (1024 * 1024) == 0 else f"{n:,} bytes"
 
 
 def _read_up_to(fd: int, size: int) -> bytes:
