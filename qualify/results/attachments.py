@@ -27,7 +27,7 @@ _SHOWN_CHARS = 200
 
 # Jenkins' convention, also GitLab's and Playwright's: the reference alone on its line.
 _REF_LINE = re.compile(r"^[ \t]*\[\[ATTACHMENT\|([^\r\n]+?)\]\][ \t]*\r?$", re.MULTILINE)
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # http:, https:, data:, file: (not a one-letter drive)
+_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|data:)", re.IGNORECASE)  # https://…, file://…, data:…
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -136,6 +136,9 @@ def _resolve(ref: str, folder: Path, confine: Path, root: Path) -> tuple[str | N
         return None, "not read: not a usable path"
     if _URL.match(ref):
         return None, "not read: not a local file (a URL)"
+    if os.sep == "/":
+        # Written on Windows (Playwright's path.relative there), read here: the same relative path.
+        ref = ref.replace("\\", "/")
     candidate = os.path.normpath(ref if os.path.isabs(ref) else os.path.join(folder, ref))
     if not Path(candidate).is_relative_to(confine):
         where = "the workspace" if confine == root else "the results file's folder"

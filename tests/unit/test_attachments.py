@@ -63,6 +63,12 @@ def test_paths_that_are_not_read_say_why_never_what_is_there(ws, ref, reason):
     assert SECRET not in repr(notes)
 
 
+def test_windows_separators_are_read_as_the_same_relative_path(ws):
+    texts, notes = _read(ws, "traces\\flow.log", "..\\..\\outside\\secret.log")
+    assert texts == [("traces\\flow.log", "line 1\nline 2\n")]
+    assert [n.reason for n in notes] == ["not read: outside the workspace"]
+
+
 def test_an_absolute_path_inside_the_workspace_is_read(ws):
     texts, notes = _read(ws, str(ws / "results" / "traces" / "flow.log"))
     assert texts and not notes
