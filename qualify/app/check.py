@@ -178,7 +178,8 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     results = _read_all(tasks, readers, workers)
     # Traces (attachments) are read here, in the main process and in file order, only for the passed
     # runs of declared tests whose defect lists steps or sets `events`: one byte budget for the check.
-    traces = TraceLoader(workspace) if matcher.reads_traces else None
+    # Results from another run's artifact sit in `tmp`, one folder per job: their attachments too.
+    traces = TraceLoader(workspace, [tmp / job for job in sources]) if matcher.reads_traces else None
     for job, files in plan:
         progress.job(job, len(files))
         for f in files:

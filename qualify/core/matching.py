@@ -486,7 +486,7 @@ def _record_events(events: EventsRecord, case: TestCase, pattern: re.Pattern[str
         found = traces.EventOrder(())
     events.checked += 1
     if found.order or events.case is None:
-        events.order, events.more, events.case, events.notes = found.order, found.truncated, _lean(case), t.notes
+        events.order, events.truncated, events.case, events.notes = found.order, found.truncated, _lean(case), t.notes
 
 
 def _compile(evidence: tuple[Evidence, ...]) -> tuple[_Check, ...]:

@@ -254,7 +254,7 @@ class EventsRecord:
 
     checked: int = 0  # passed runs whose trace was read and searched
     order: tuple[str, ...] = ()
-    more: int = 0  # distinct events left out (bounded)
+    truncated: bool = False  # more distinct events than are kept: the rest are not listed
     case: TestCase | None = None  # the run the order comes from (without its output)
     notes: tuple[TraceNote, ...] = ()
 

@@ -67,7 +67,7 @@ def _flow(flow: FlowRecord) -> dict[str, object]:
 def _events(events: EventsRecord) -> dict[str, object]:
     return {
         "order": list(events.order),
-        "truncated": events.more > 0,
+        "truncated": events.truncated,
         "runs_searched": events.checked,
         "testcase": _run(events.case),
         "unread": _notes(events.notes),

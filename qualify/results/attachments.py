@@ -55,13 +55,17 @@ class AttachmentReader:
     root: Path  # the workspace, resolved
     budget: int = MAX_CHECK_BYTES
     spent: int = 0
+    # Folders outside the workspace that hold whole result sets (another run's artifacts, extracted):
+    # their results may name any file of theirs.
+    elsewhere: tuple[Path, ...] = ()
 
     def read(self, refs: Sequence[str], folder: Path) -> tuple[list[tuple[str, str]], list[TraceNote]]:
         """(shown path, text) of each attachment read, in order, and a note for each one not read whole.
 
-        `folder` is the results file's folder, resolved: relative paths start there.
+        `folder` is the results file's folder, resolved: relative paths start there. Files must be
+        in the workspace, or in the result set `folder` belongs to, or else in `folder` itself.
         """
-        confine = self.root if folder.is_relative_to(self.root) else folder
+        confine = next((r for r in (self.root, *self.elsewhere) if folder.is_relative_to(r)), folder)
         texts: list[tuple[str, str]] = []
         notes: list[TraceNote] = []
         done: set[str] = set()
@@ -141,7 +145,7 @@ def _resolve(ref: str, folder: Path, confine: Path, root: Path) -> tuple[str | N
         ref = ref.replace("\\", "/")
     candidate = os.path.normpath(ref if os.path.isabs(ref) else os.path.join(folder, ref))
     if not Path(candidate).is_relative_to(confine):
-        where = "the workspace" if confine == root else "the results file's folder"
+        where = "the workspace" if confine == root else "the folder of these results"
         return None, f"not read: outside {where}"
     try:
         if os.path.normcase(os.path.realpath(candidate)) != os.path.normcase(candidate):
@@ -173,8 +177,8 @@ def _oserror(exc: OSError) -> str:
 class TraceLoader:
     """Builds the traces of testcases for one check: output, attachments read, properties."""
 
-    def __init__(self, workspace: Path) -> None:
-        self.reader = AttachmentReader(workspace.resolve())
+    def __init__(self, workspace: Path, elsewhere: Sequence[Path] = ()) -> None:
+        self.reader = AttachmentReader(workspace.resolve(), elsewhere=tuple(p.resolve() for p in elsewhere))
 
     def for_file(self, results_file: str | os.PathLike[str]) -> Callable[[TestCase], traces.Trace]:
         """The trace builder for the testcases of one results file (attachment paths start in its folder)."""

@@ -144,7 +144,18 @@ def test_results_outside_the_workspace_are_confined_to_their_own_folder(tmp_path
     reader = AttachmentReader(ws.resolve())
     texts, notes = reader.read(["t/a.log", "../outside/secret.log"], elsewhere.resolve())
     assert texts == [("t/a.log", "ok\n")]
-    assert [n.reason for n in notes] == ["not read: outside the results file's folder"]
+    assert [n.reason for n in notes] == ["not read: outside the folder of these results"]
+
+
+def test_an_artifacts_results_may_name_any_file_of_that_artifact(tmp_path, ws):
+    artifact = tmp_path / "artifacts" / "real"
+    (artifact / "reports").mkdir(parents=True)
+    (artifact / "test-results").mkdir()
+    (artifact / "test-results" / "a.log").write_text("ok\n")
+    reader = AttachmentReader(ws.resolve(), elsewhere=(artifact.resolve(),))
+    texts, notes = reader.read(["../test-results/a.log", "../../../outside/secret.log"], (artifact / "reports").resolve())
+    assert texts == [("../test-results/a.log", "ok\n")]
+    assert [n.reason for n in notes] == ["not read: outside the folder of these results"]
 
 
 def test_the_loader_builds_the_trace_from_output_attachments_and_properties(ws):
