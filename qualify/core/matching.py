@@ -536,7 +536,7 @@ class Matcher:
         words = _TitleWords()
         for di, defect in enumerate(defects):
             self._issues.setdefault(defect.issue, []).append(di)
-            flow = traces.compile_steps(defect.steps)
+            flow = traces.compile_steps(defect.steps) if defect.steps else ()
             events = re.compile(defect.events) if defect.events else None
             for ei, entry in enumerate(defect.coverage):
                 title = canonical(entry.test)
@@ -549,13 +549,16 @@ class Matcher:
                     entry.file,
                     bool(_PARAMS.search(title)),
                     _compile(entry.evidence),
-                    flow=flow if entry.kind == "scenario" and FLOW_JOB in entry.jobs else (),
-                    events=events if set(entry.jobs) >= {"mock", "real"} else None,
                 )
-                for job in entry.jobs:
-                    if target.captures(job):
-                        self._capture_words.setdefault(job, set()).add(_last_word(title))
-                self._traces = self._traces or target.traced
+                if flow and entry.kind == "scenario" and FLOW_JOB in entry.jobs:
+                    target.flow = flow
+                if events is not None and "mock" in entry.jobs and "real" in entry.jobs:
+                    target.events = events
+                if target.evidence or target.flow or target.events is not None:  # most entries: none
+                    for job in entry.jobs:
+                        if target.captures(job):
+                            self._capture_words.setdefault(job, set()).add(_last_word(title))
+                    self._traces = self._traces or target.traced
                 self._by_word.setdefault(_last_word(title), []).append(target)
                 self.book.titles[(di, ei)] = title
                 target.words = words.add(target)
