@@ -204,7 +204,7 @@ def _summary_lines(verdict: Verdict, link_base: str | None) -> Iterator[str]:
         yield from _defect_tables(verdict.defects, link_base)
         flows = _flow_lines(list(verdict.defects))
         if flows:
-            yield from ("### Partner scenario steps (real API)", "")
+            yield from ("### Scenario steps in the real-API traces", "")
             yield from flows[:COLLAPSE_ROWS]
             yield ""
             if len(flows) > COLLAPSE_ROWS:
