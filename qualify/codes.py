@@ -58,9 +58,20 @@ REGISTRY: tuple[Code, ...] = (
          "add `partner:` and `scenario:`"),
     Code("stale-results", "problem", "artifact results come from a run that does not include the commit under test",
          "re-run the real-API workflow on this commit, or `allow-stale-results: true`"),
+    Code("scenario-incomplete", "problem",
+         "`scenario` lists steps, and no passing real-API run of a `kind: scenario` test has a trace showing them "
+         "all in order; names the first step missing or out of place, the testcase and its file",
+         "run the partner's whole flow in that test and record it ([docs/runners.md](docs/runners.md)); "
+         "or fix the step's pattern"),
     # warnings: never block
     Code("exception-applied", "warning", "an approved, unexpired `exception:` let a missing coverage pass"),
     Code("flaky", "warning", "a declared test passed only after a retry"),
+    Code("scenario-unverified", "warning",
+         "a partner defect's `scenario` is a sentence, so any passing `kind: scenario` test counts: "
+         "list the steps to let the gate check the flow"),
+    Code("mock-drift", "warning",
+         "a test passed in both jobs, and its mock and real-API traces show `events` in opposite orders "
+         "(or some in one job only)"),
     Code("not-declared", "warning", "a TRACKING.md has no `qualify` block and is not checked"),
     Code("undeclared-test", "warning",
          "a test mentions the issue in its title but is not declared: declare it, or ignore the warning"),

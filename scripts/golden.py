@@ -84,9 +84,17 @@ class Scenario:
     inputs: Mapping[str, str] = field(default_factory=dict)
 
 
+def _run_inputs(run: Path) -> Mapping[str, str]:
+    """A run that brings its own TRACKING.md (probe-as-scenario) is checked against it, as
+    examples/README.md runs it; the others against examples/docs."""
+    if (run / "TRACKING.md").is_file():
+        return {**DEFAULT_INPUTS, "tracking": "test-results/TRACKING.md"}
+    return DEFAULT_INPUTS
+
+
 def scenarios() -> list[Scenario]:
     found = [
-        Scenario(run.name, f"examples/runs/{run.name} (see examples/README.md)", run.name, None, DEFAULT_INPUTS)
+        Scenario(run.name, f"examples/runs/{run.name} (see examples/README.md)", run.name, None, _run_inputs(run))
         for run in sorted(p for p in (EXAMPLES / "runs").iterdir() if p.is_dir())
     ]
     names = {s.name for s in found}

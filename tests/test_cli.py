@@ -11,9 +11,17 @@ from builders import EXAMPLES, ROOT
 
 SCENARIOS = {
     "qualified": (0, []),
-    "mock-only": (1, ["no-real-api-coverage", "partner-scenario-not-covered", "test-not-found", "test-skipped"]),
+    # The test declared for both jobs passed in the "real" job too, but against the mock: its
+    # evidence (property upstream=real-api) is missing, so it does not cover the real-API rule.
+    "mock-only": (
+        1,
+        ["evidence-missing", "no-real-api-coverage", "partner-scenario-not-covered", "test-not-found", "test-skipped"],
+    ),
     "probe-only": (1, ["partner-scenario-not-covered", "test-not-found"]),
-    "skipped-real": (1, ["no-real-api-coverage", "partner-scenario-not-covered", "test-skipped", "test-skipped"]),
+    "skipped-real": (
+        1,
+        ["evidence-missing", "no-real-api-coverage", "partner-scenario-not-covered", "test-skipped", "test-skipped"],
+    ),
 }
 
 
@@ -278,7 +286,7 @@ def test_init_prints_a_block_that_check_accepts(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("---\nqualify:\n  issue: 462\n") and r.stdout.endswith("---\n")
-    assert r.stdout.count("- test: ") == 3
+    assert r.stdout.count("- test: ") == 4
     tracking = tmp_path / "docs/issues/ISSUE-462/TRACKING.md"
     tracking.parent.mkdir(parents=True)
     tracking.write_text(r.stdout + "\n# ISSUE-462\n")

@@ -128,6 +128,9 @@ def test_a_results_directory_reads_the_xml_files_under_it_and_says_so(project: P
     nested = tmp_path / "r/real/shard-2"
     nested.mkdir()
     (tmp_path / "r/real/playwright-junit.xml").rename(nested / "playwright-junit.xml")
+    traces = tmp_path / "r/real/playwright-results"  # the trace files its XML attaches, relative to it
+    if traces.is_dir():
+        traces.rename(nested / "playwright-results")
     (tmp_path / "r/real/notes.txt").write_text("not results")
     code, out, err = run(
         "check",

@@ -41,7 +41,7 @@ def test_outputs_are_the_golden_ones(generated, committed):
 
 def test_the_scenarios_cover_the_examples_and_every_exit_code(generated):
     runs = {p.name for p in (ROOT / "examples" / "runs").iterdir() if p.is_dir()}
-    assert runs == {"qualified", "mock-only", "probe-only", "skipped-real"} <= set(generated)
+    assert runs == {"qualified", "mock-only", "probe-only", "probe-as-scenario", "skipped-real"} <= set(generated)
     codes = {line for files in generated.values() for line in files["exit-code.txt"].decode().splitlines()}
     assert codes == {"cli: 0", "cli: 1", "cli: 2", "action: 0", "action: 1", "action: 2"}
     for name, files in generated.items():  # the CLI and the Action agree on the verdict

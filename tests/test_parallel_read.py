@@ -33,6 +33,12 @@ def test_two_workers_give_the_serial_report(monkeypatch, run):
     parallel = build_report(collect(_opts(EXAMPLES, run)))
     assert parallel == serial
     assert serial["results"]["real"]["testcases"] > 0
+    if run == "qualified":
+        # Workers carry each kept testcase's output, properties and attachment paths back: the
+        # partner scenario's steps and the mock drift come out of the traces as in a serial read.
+        coverage = serial["defects"][0]["coverage"]
+        assert any(c["results"].get("real", {}).get("flow", {}).get("complete") for c in coverage)
+        assert any(c.get("drift") for c in coverage)
 
 
 def test_a_broken_file_is_reported_the_same_by_workers(monkeypatch, tmp_path):

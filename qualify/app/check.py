@@ -25,6 +25,7 @@ from qualify.render import console
 from qualify.render import markdown as summary
 from qualify.render import workflow_commands as workflow
 from qualify.render.json_report import build_report, error_report
+from qualify.results.attachments import TraceLoader
 from qualify.results.junit import read_testcases
 from qualify.tracking.parse import issue_from_path, parse_tracking
 from qualify.workspace import (
@@ -185,14 +186,19 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     workers = _workers(total, len(tasks))
     readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
     results = _read_all(tasks, readers, workers)
+    # Traces (attachments) are read here, in the main process and in file order, only for the passed
+    # runs of declared tests whose defect lists steps or sets `events`: one byte budget for the check.
+    # Results from another run's artifact sit in `tmp`, one folder per job: their attachments too.
+    traces = TraceLoader(workspace, [tmp / job for job in sources]) if matcher.reads_traces else None
     for job, files in plan:
         progress.job(job, len(files))
-        for _ in files:
+        for f in files:
             cases, file_counts, near_names = next(results)
             counts[job].merge(file_counts)
             matcher.replay_near(job, near_names)
+            trace_of = traces.for_file(f.real) if traces is not None else None
             for case in cases:
-                matcher.add(case)
+                matcher.add(case, trace_of)
             progress.file_read(job, counts[job])
     progress.finish()
     with _gc_paused():
@@ -245,11 +251,12 @@ class _Task:
 
 @dataclass(frozen=True, slots=True)
 class _Reader:
-    """How one job's files are read: the keeper, whether evidence is captured, and (in worker
-    processes) the list the keeper logs near-miss names into, sent back per file."""
+    """How one job's files are read: the keeper, which kept testcases carry their output, properties
+    and attachment paths (evidence, traces), and (in worker processes) the list the keeper logs
+    near-miss names into, sent back per file. Captured fields travel back with each kept testcase."""
 
     keep: Callable[[str], bool]
-    capture: bool
+    capture: Callable[[str], bool] | None
     near_log: list[str] | None
 
 

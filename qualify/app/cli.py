@@ -240,6 +240,18 @@ def _add_init(sub: argparse._SubParsersAction) -> None:
     init.add_argument(
         "--allow-outside-workspace", action="store_true", help="also accept links that lead out of the workspace"
     )
+    _paths_flag(
+        init,
+        "--tracking",
+"where an existing declaration of ISSUE is kept (default docs/issues/**/TRACKING.md): its title, "
+        "area, partner, scenario and events are carried into the block",
+    )
+    init.add_argument(
+        "--scenario",
+        metavar="TEXT",
+        help="the partner's flow, e.g. 'connect → Settings → user message'; with arrows, its steps are "
+        "proposed as commented-out patterns to fill in",
+    )
 
 
 _ISSUE_WORD = re.compile(r"^#?[0-9]+$")
@@ -261,7 +273,10 @@ def _issue_taken_by_flag(args: argparse.Namespace, workspace: Path) -> str | Non
 
 
 def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.app.init import run_init
+    from dataclasses import replace
+
+    from qualify.app.check import DEFAULT_TRACKING
+    from qualify.app.init import Known, existing, run_init
 
     workspace = Path(args.workspace) if args.workspace else Path.cwd()
     given = args.issue if args.issue is not None else _issue_taken_by_flag(args, workspace)
@@ -275,6 +290,10 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     missing = [f"--{job}-results" for job, v in globs.items() if not v]
     if missing:
         raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
+    tracking = split_globs(args.tracking) or [DEFAULT_TRACKING]
+    known = existing(issue, tracking, workspace, allow_outside=args.allow_outside_workspace)
+    if args.scenario is not None and args.scenario.strip():
+        known = replace(known or Known(), scenario=" ".join(args.scenario.split()), steps=())
     return run_init(
         issue,
         globs,
@@ -283,6 +302,7 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err,
         allow_outside=args.allow_outside_workspace,
         typed_outside=not in_github_actions(),
+        known=known,
     )
 
 

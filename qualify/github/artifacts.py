@@ -3,7 +3,8 @@ and reject results older than the commit under test.
 
 An artifact is untrusted input (any workflow on any branch can upload one): entries that escape
 the target directory, absolute paths, symlinks, too many files, too many bytes and zip bombs are
-refused, and only `.xml` files are written to disk.
+refused. `.xml` files are written to disk whole; the other files only as far as a test's trace
+reads them (its attachments: the first MAX_ATTACHMENT_BYTES + 1 bytes, within ATTACHMENTS_BYTES).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from qualify.core.model import Finding
 from qualify.errors import QualifyError
 from qualify.github.client import ACTIONS_READ, CONTENTS_READ, GitHubError
+from qualify.results.attachments import MAX_ATTACHMENT_BYTES, MAX_CHECK_BYTES
 
 MAX_ZIP_BYTES = 512 * 1024 * 1024  # the download
 MAX_ENTRIES = 10_000  # entries in the zip's directory
@@ -30,6 +32,9 @@ MAX_XML_BYTES = 256 * 1024 * 1024  # one extracted XML file
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all extracted XML files
 MAX_RATIO = 200  # uncompressed / compressed, for entries over RATIO_FLOOR bytes
 RATIO_FLOOR = 1024 * 1024
+# Files beside the XML (the traces tests attach): what the trace reader can use of them, no more.
+# Past the budget they are left out, and a trace naming one says it is missing.
+ATTACHMENTS_BYTES = MAX_CHECK_BYTES
 _CHUNK = 1024 * 1024
 
 
@@ -42,6 +47,7 @@ class Limits:
     ratio: int = MAX_RATIO
     ratio_floor: int = RATIO_FLOOR
     zip_bytes: int = MAX_ZIP_BYTES
+    attachments_bytes: int = ATTACHMENTS_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +88,10 @@ def safe_extract(
 ) -> list[tuple[Path, str]]:
     """Extract the `.xml` entries of `zip_path` under `dest`; (path, display name) sorted by name.
 
-    The whole archive is refused (QualifyError) when any entry is unsafe, so a crafted artifact
-    cannot pass by hiding its results next to an attack.
+    Other files (attachments the XML may name, relative to itself) are extracted too, cut after the
+    bytes a trace reads of them, within `limits.attachments_bytes`. The whole archive is refused
+    (QualifyError) when any entry is unsafe, so a crafted artifact cannot pass by hiding its results
+    next to an attack.
     """
     try:
         zf = zipfile.ZipFile(zip_path)
@@ -96,6 +104,7 @@ def safe_extract(
             raise QualifyError(f"{what}: {len(infos)} entries, more than the limit of {limits.entries}")
         seen: set[str] = set()
         wanted: list[tuple[zipfile.ZipInfo, str]] = []
+        others: list[tuple[zipfile.ZipInfo, str]] = []
         for info in infos:
             name = safe_member_name(info.filename)
             if name is None:
@@ -109,6 +118,8 @@ def safe_extract(
             seen.add(name.lower())
             if name.lower().endswith(".xml"):
                 wanted.append((info, name))
+            else:
+                others.append((info, name))
         if len(wanted) > limits.xml_files:
             raise QualifyError(f"{what}: {len(wanted)} XML files, more than the limit of {limits.xml_files}")
         total = 0
@@ -135,7 +146,30 @@ def safe_extract(
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
                 raise QualifyError(f"{what}: cannot extract {name}: {exc}") from None
             out.append((target, f"{prefix or what}/{name}"))
+        _extract_attachments(zf, others, dest, what, limits)
     return sorted(out, key=lambda t: t[1])
+
+
+def _extract_attachments(
+    zf: zipfile.ZipFile, entries: list[tuple[zipfile.ZipInfo, str]], dest: Path, what: str, limits: Limits
+) -> None:
+    """The first MAX_ATTACHMENT_BYTES + 1 bytes of each non-XML entry (one more than a trace reads,
+    so the reader can say it cut the file), until `limits.attachments_bytes` are written."""
+    budget = limits.attachments_bytes
+    for info, name in entries:
+        if budget <= 0:
+            return
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        want = min(MAX_ATTACHMENT_BYTES + 1, budget)
+        try:
+            with zf.open(info) as src, open(target, "xb") as dst:
+                while want > 0 and (chunk := src.read(min(_CHUNK, want))):
+                    dst.write(chunk)
+                    want -= len(chunk)
+                    budget -= len(chunk)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            raise QualifyError(f"{what}: cannot extract {name}: {exc}") from None
 
 
 def _run_info(data: Any) -> RunInfo:

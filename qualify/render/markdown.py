@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from qualify.core.model import DefectResult, Finding, Match, Status, Verdict
-from qualify.core.policy import RULE_MOCK, RULE_PARTNER, RULE_REAL, evidence_missing
+from qualify.core.model import DefectResult, Finding, FlowRecord, Match, Status, Verdict
+from qualify.core.policy import RULE_MOCK, RULE_PARTNER, RULE_REAL, evidence_missing, flow_incomplete
 
 MAX_CELL = 300
 # GitHub rejects a step summary over 1 MiB; stay well under it and say what was cut.
@@ -101,8 +101,11 @@ def _result(m: Match, no_evidence: bool, terms: set[str]) -> _Result:
         details.append("evidence missing")
     elif m.evidenced:
         details.append("evidence ✓")
+    if m.flow is not None and status is Status.PASSED:
+        details.append("steps ✓" if m.flow.complete else "steps missing")
     label = {Status.NOT_FOUND: "not found"}.get(status, str(status))
-    return _Result(_ICON[status], label, tuple(details), status is not Status.PASSED or no_evidence)
+    steps_missing = m.flow is not None and status is Status.PASSED and m.flow.complete == 0
+    return _Result(_ICON[status], label, tuple(details), status is not Status.PASSED or no_evidence or steps_missing)
 
 
 def _cell(m: Match | None, no_evidence: bool, terms: set[str]) -> str:
@@ -130,6 +133,38 @@ def _defect_name(d: DefectResult, link_base: str | None, escape: Callable[[str, 
     title = escape(d.defect.title, MAX_TITLE) if d.defect.title.strip() else ""
     link = f"[#{d.defect.issue}]({_link(d.defect.tracking, link_base)})"
     return f"{link} {title}" if title else link
+
+
+def ladder(flow: FlowRecord) -> str:
+    """The steps of the best run as a ladder: ✅ seen, ❌ the first missing or out of place, ⬜ not reached."""
+    marks = []
+    missed = False
+    for s in flow.steps:
+        icon = "✅" if s.seen else ("⬜" if missed else "❌")
+        missed = missed or not s.seen
+        marks.append(f"{icon} {md(s.name, 100)}")
+    return " → ".join(marks)
+
+
+def _flow_lines(defects: list[DefectResult]) -> list[str]:
+    """One ladder per scenario entry whose trace was searched, not-qualified defects first."""
+    lines = []
+    for d in sorted(defects, key=lambda d: (d.qualified, d.defect.issue)):
+        for er in d.entries:
+            m = er.matches.get("real")
+            if m is None or m.flow is None or m.flow.case is None:
+                continue
+            flow = m.flow
+            state = "❌" if flow_incomplete(er, "real") else "✅"
+            case = flow.case
+            where = f"`{md(case.source, 200)}:{case.line}`"
+            runs = f"{flow.complete} of {flow.checked} searched run(s) complete" if flow.checked > 1 else ""
+            tail = f" — {_code_spans(md(flow.problem, 500))}" if flow.problem and not flow.complete else ""
+            lines.append(
+                f"- {state} #{d.defect.issue} “{md(er.entry.test, 200)}” ({where}{', ' + runs if runs else ''}): "
+                f"{ladder(flow)}{tail}"
+            )
+    return lines
 
 
 def _defect_rows(d: DefectResult, link_base: str | None, terms: set[str]) -> Iterator[str]:
@@ -283,6 +318,13 @@ def _summary_lines(verdict: Verdict, link_base: str | None, layout: str = "table
     yield from (head, "")
     if verdict.defects:
         yield from _defects(verdict.defects, link_base, layout)
+        flows = _flow_lines(list(verdict.defects))
+        if flows:
+            yield from ("### Scenario steps in the real-API traces", "")
+            yield from flows[:COLLAPSE_ROWS]
+            yield ""
+            if len(flows) > COLLAPSE_ROWS:
+                yield from _details(f"{len(flows) - COLLAPSE_ROWS} more scenario test(s)", flows[COLLAPSE_ROWS:])
     if problems:
         yield from _finding_section("What to fix", problems, keep_open=COLLAPSE_ROWS, noun="problem")
     if warnings:

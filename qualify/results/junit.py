@@ -17,6 +17,7 @@ from lxml import etree
 
 from qualify.core.model import JobCounts, Outcome, TestCase
 from qualify.errors import QualifyError
+from qualify.results.attachments import MAX_ATTACHMENTS, refs_in
 
 _ROOTS = ("testsuites", "testsuite")
 # Elements junitparser's xunit2 model reads as results: final ones, then interim ones (failed tries).
@@ -163,10 +164,12 @@ def _bounded(text: str, limit: int) -> str:
     return text[:half] + "\n…\n" + text[-half:]
 
 
-def captured(elem: etree._Element) -> tuple[tuple[tuple[str, str], ...], str]:
-    """The properties and system-out of one testcase element, bounded (for `evidence:` checks)."""
+def captured(elem: etree._Element) -> tuple[tuple[tuple[str, str], ...], str, tuple[str, ...]]:
+    """The properties, system-out and attached paths of one testcase element, bounded (for `evidence:`
+    checks and traces). Attachment lines are taken from the whole system-out, before it is cut."""
     props: list[tuple[str, str]] = []
     out: list[str] = []
+    refs: list[str] = []
     size = 0
     for child in elem:
         if child.tag == "properties":
@@ -177,11 +180,14 @@ def captured(elem: etree._Element) -> tuple[tuple[tuple[str, str], ...], str]:
                 if value is None:  # some reporters write the value as the element's text
                     value = prop.text or ""
                 props.append(((prop.get("name") or "")[:MAX_PROPERTY_CHARS], _bounded(value, MAX_PROPERTY_CHARS)))
-        elif child.tag == "system-out" and child.text and size <= MAX_OUTPUT_CHARS:
-            text = _bounded(child.text, MAX_OUTPUT_CHARS)
-            out.append(text)
-            size += len(text)
-    return tuple(props), _bounded("\n".join(out), MAX_OUTPUT_CHARS)
+        elif child.tag == "system-out" and child.text:
+            if len(refs) <= MAX_ATTACHMENTS:  # one more than is read tells that there were more
+                refs.extend(refs_in(child.text, MAX_ATTACHMENTS + 1 - len(refs)))
+            if size <= MAX_OUTPUT_CHARS:
+                text = _bounded(child.text, MAX_OUTPUT_CHARS)
+                out.append(text)
+                size += len(text)
+    return tuple(props), _bounded("\n".join(out), MAX_OUTPUT_CHARS), tuple(refs)
 
 
 def _file_of(elem: etree._Element, classname: str, suites: list[tuple[str, str | None]]) -> str | None:
@@ -204,11 +210,12 @@ def read_testcases(
     job: str,
     counts: JobCounts,
     keep: Callable[[str], bool] | None = None,
-    capture: bool = False,
+    capture: bool | Callable[[str], bool] = False,
 ) -> Iterator[TestCase]:
     """Yield the testcases of one file that `keep(name)` wants; count every testcase in `counts`.
 
-    With `capture`, kept testcases also carry their properties and (bounded) system-out.
+    With `capture` (True, or a predicate on the name), kept testcases also carry their properties,
+    (bounded) system-out and the paths it attaches.
 
     Raises QualifyError naming the file (and line) when it is not readable JUnit XML.
     """
@@ -269,7 +276,7 @@ def read_testcases(
                     flaky=flaky,
                     source=display,
                     line=elem.sourceline or 0,
-                    **_capture_fields(elem, capture),
+                    **_capture_fields(elem, name, capture),
                 )
             elem.clear()  # keep_tail defaults to False; no keyword parsing in the hot loop
             if not testcases & _RELEASE_MASK:
@@ -309,8 +316,8 @@ def _release(elem: etree._Element) -> None:
             del parent[:index]
 
 
-def _capture_fields(elem: etree._Element, capture: bool) -> dict:
-    if not capture or len(elem) == 0:
+def _capture_fields(elem: etree._Element, name: str, capture: bool | Callable[[str], bool]) -> dict:
+    if not capture or len(elem) == 0 or (capture is not True and not capture(name)):
         return {}
-    properties, output = captured(elem)
-    return {"properties": properties, "output": output}
+    properties, output, attachments = captured(elem)
+    return {"properties": properties, "output": output, "attachments": attachments}

@@ -67,7 +67,7 @@ def schema_violations(text: str, validator: Validator) -> list[tuple[int, Violat
 
 
 def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend", "proxy")) -> list[Finding]:
-    """Problems visible from the declaration alone, before any results are read."""
+    """Problems (and warnings) visible from the declaration alone, before any results are read."""
     at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
     found: list[Finding] = []
     if not any("mock" in e.jobs for e in defect.coverage):
@@ -81,7 +81,8 @@ def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend"
             found.append(
                 Finding(code="scenario-undocumented", message="`partner` is set but `scenario` is missing", **at)
             )
-        if not any(e.kind == "scenario" and "real" in e.jobs for e in defect.coverage):
+        scenario_tests = [e for e in defect.coverage if e.kind == "scenario" and "real" in e.jobs]
+        if not scenario_tests:
             found.append(
                 Finding(
                     code="partner-scenario-not-covered",
@@ -89,6 +90,27 @@ def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend"
                     **at,
                 )
             )
+        elif defect.scenario and not defect.steps:
+            found.append(
+                Finding(
+                    code="scenario-unverified",
+                    severity="warning",
+                    message=(
+                        f"`scenario` is a sentence, so the gate cannot check that “{scenario_tests[0].test}” "
+                        "runs the partner's flow; list the steps (`- step name: 'pattern'`) to let it check"
+                    ),
+                    **{**at, "line": defect.scenario_line or defect.line},
+                )
+            )
+    if defect.events and not any({"mock", "real"} <= set(e.jobs) for e in defect.coverage):
+        found.append(
+            Finding(
+                code="mock-drift",
+                severity="warning",
+                message="`events` is set, but no declared test runs in both jobs: there is no mock run to compare",
+                **{**at, "line": defect.events_line or defect.line},
+            )
+        )
     return found
 
 
@@ -161,6 +183,9 @@ def lint_files(paths: list[tuple[Path, str]], out: TextIO, validator: Validator 
             out.write(f"{display}:1: warning: no qualify block; this file is not checked\n")
         else:
             for f in static_findings(read.defect):
+                if f.severity == "warning":  # said, but not a problem: the block can still qualify
+                    out.write(f"{display}:{f.line}: warning: {f.code}: {f.message}\n")
+                    continue
                 out.write(f"{display}:{f.line}: {f.code}: {f.message}\n")
                 problems += 1
     out.write(f"{len(paths)} file(s) checked, {problems} problem(s)\n")

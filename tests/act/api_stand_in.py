@@ -51,7 +51,7 @@ DECLARED_LABELS = ("proxy", "partner-reported", "bug")
 UNDECLARED_ISSUE = 470
 OTHER_MILESTONE = "v9.9.9"
 PULL_REQUEST = 471
-# The commit under test is older than the recorded JUnit timestamps (2026-11-25T06:44Z).
+# The commit under test is older than the recorded JUnit timestamps (examples/generate.sh's run).
 COMMIT_TIME = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
 # A commit the stale run tested, which does not include the commit under test.
 OLD_SHA = "fedcba9876543210fedcba9876543210fedcba98"
@@ -144,8 +144,11 @@ def serving(recipe: Recipe, scenario: str, *, results_sha: str = SHA) -> Iterato
         for job, name in artifacts.items():
             if name:
                 folder = EXAMPLES / "runs" / scenario / job
-                files = {p.name: p.read_bytes() for p in sorted(folder.glob("*.xml"))}
-                assert files, f"no recorded XML under {folder}"
+                # The folder as upload-artifact zips it: the XML and the trace files it attaches.
+                files = {
+                    p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+                }
+                assert any(name.endswith(".xml") for name in files), f"no recorded XML under {folder}"
                 gh.add_artifact(run, interpolate(name, recipe), zip_bytes(files))
     milestone = None
     query = inputs.get("issues", "").strip()

@@ -15,18 +15,21 @@ from qualify.github.artifacts import Limits, RunInfo, safe_extract, safe_member_
 UTC = dt.UTC
 HEAD = "c0ffee" + "0" * 34
 OLD = "badbad" + "0" * 34
-COMMIT_TIME = dt.datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # before the example runs' timestamps (06:44)
+COMMIT_TIME = dt.datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # before the example runs' timestamps
+
+
+def _first_result_time() -> dt.datetime:
+    """The earliest JUnit timestamp of the example's real job (examples/generate.sh writes them)."""
+    from qualify.github.artifacts import junit_timestamps
+
+    return min(t for p in sorted((EXAMPLES / "runs/qualified/real").glob("*.xml")) for t in junit_timestamps(p))
 
 
 def real_zip(prefix: str = "") -> bytes:
+    """The real job's folder as upload-artifact zips it: the XML and the traces it attaches."""
     real = EXAMPLES / "runs/qualified/real"
-    return zip_bytes(
-        {
-            f"{prefix}jest-junit.xml": (real / "jest-junit.xml").read_bytes(),
-            f"{prefix}playwright-junit.xml": (real / "playwright-junit.xml").read_bytes(),
-            f"{prefix}trace.zip": b"not results",
-        }
-    )
+    files = {f"{prefix}{p.relative_to(real).as_posix()}": p.read_bytes() for p in real.rglob("*") if p.is_file()}
+    return zip_bytes({**files, f"{prefix}trace.zip": b"not results"})
 
 
 def write_zip(tmp_path, entries, *, symlink: str | None = None):
@@ -45,11 +48,25 @@ def write_zip(tmp_path, entries, *, symlink: str | None = None):
 # ---- safe extraction -----------------------------------------------------------------------------
 
 
-def test_extracts_only_xml_inside_the_target(tmp_path):
+def test_extracts_the_xml_as_results_and_other_files_beside_them(tmp_path):
     z = write_zip(tmp_path, {"a.xml": "<x/>", "sub/b.XML": "<y/>", "shot.png": "png", "dir/": ""})
     files = safe_extract(z, tmp_path / "out", what="artifact t", prefix="artifact:t")
     assert [d for _, d in files] == ["artifact:t/a.xml", "artifact:t/sub/b.XML"]
-    assert not (tmp_path / "out" / "shot.png").exists()
+    # An attachment the XML may name (relative to itself): there for the trace reader.
+    assert (tmp_path / "out" / "shot.png").read_bytes() == b"png"
+
+
+def test_attachments_are_cut_where_the_trace_reader_stops_and_bounded_in_all(tmp_path):
+    from qualify.github.artifacts import Limits
+    from qualify.results.attachments import MAX_ATTACHMENT_BYTES
+
+    big = "x" * (MAX_ATTACHMENT_BYTES + 5000)
+    z = write_zip(tmp_path, {"a.xml": "<x/>", "t/1.log": big, "t/2.log": "y" * 10, "t/3.log": "z" * 10})
+    safe_extract(z, tmp_path / "out", what="t", limits=Limits(attachments_bytes=MAX_ATTACHMENT_BYTES + 6))
+    # One byte more than is read, so the reader can say the file was cut.
+    assert (tmp_path / "out/t/1.log").stat().st_size == MAX_ATTACHMENT_BYTES + 1
+    assert (tmp_path / "out/t/2.log").read_text() == "yyyyy"  # the budget ran out in it
+    assert not (tmp_path / "out/t/3.log").exists()
 
 
 @pytest.mark.parametrize("name", ["../evil.xml", "a/../../evil.xml", "/abs.xml", "C:/win.xml", "..\\evil.xml"])
@@ -183,11 +200,13 @@ def test_allow_stale_results_turns_it_into_a_warning(tmp_path, gh):
 def test_junit_timestamps_older_than_the_commit_are_stale(tmp_path, gh):
     ws = workspace(tmp_path)
     run = setup_run(gh)
-    gh.add_commit(HEAD, dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC))  # after the results were written
+    first = _first_result_time()
+    assert first > COMMIT_TIME
+    gh.add_commit(HEAD, first + dt.timedelta(minutes=16))  # after the results were written
     opts = gh_options(gh, sha=HEAD, artifacts={"real": "real-junit"}, results_run_id=run["id"])
     code, _out, _err, report = check(ws, opts, real_results=[])
     assert code == 1 and codes(report) == ["stale-results"]
-    assert "JUnit timestamp 2026-11-25T06:44" in report["problems"][0]["message"]
+    assert f"JUnit timestamp {first:%Y-%m-%dT%H:%M}" in report["problems"][0]["message"]
 
 
 def test_a_newer_run_that_includes_the_commit_is_fresh(tmp_path, gh):

@@ -229,3 +229,14 @@ def test_summary_rows_stay_intact_whatever_the_title(title, defect_title):
     for line in lines[2], lines[4]:
         assert not re.search(r"<(?!br>|code>|/code>)", line), line  # only our own tags
     assert "<script" not in comment.lower()
+
+
+@given(rnd=st.randoms(use_true_random=False), data=st.data())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_mutated_traces_stay_inside_the_workspace_and_bounded(tmp_path_factory, rnd, data):
+    """The fuzzer's trace target: attachment references among links, a FIFO and a secret outside."""
+    from fuzz import target_trace
+    from mutate import SEEDS_TRACE
+
+    seed = data.draw(st.sampled_from(sorted(SEEDS_TRACE)))
+    target_trace(mutate(SEEDS_TRACE[seed], rnd), tmp_path_factory.getbasetemp())

@@ -97,7 +97,7 @@ def test_collect_reports_each_file_and_is_silent_by_default(capsys):
     assert capsys.readouterr() == ("", "")
     out = io.StringIO()
     collect(opts, Progress(out, live=False))
-    assert out.getvalue().startswith("qualify: read 3 result file(s) (mock 1, real 2), 18 testcases in ")
+    assert out.getvalue().startswith("qualify: read 3 result file(s) (mock 1, real 2), 20 testcases in ")
 
 
 def test_the_cli_prints_one_total_line_when_not_a_terminal():
@@ -113,5 +113,5 @@ def test_the_cli_prints_one_total_line_when_not_a_terminal():
     )  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
     assert [line for line in r.stderr.splitlines() if line] == [r.stderr.strip()]
-    assert r.stderr.startswith("qualify: read 3 result file(s) (mock 1, real 2), 18 testcases in ")
+    assert r.stderr.startswith("qualify: read 3 result file(s) (mock 1, real 2), 20 testcases in ")
     assert "\x1b" not in r.stderr
