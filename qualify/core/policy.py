@@ -319,9 +319,11 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
             )
         )
     if RULE_REAL in rules and not _passed_in(entries, "real"):
-        areas = ", ".join(sorted(set(defect.areas) & set(config.real_api_areas))) or ", ".join(
-            label_rules.real_api_labelled(config.labels, defect.issue) if config.labels else ()
-        ) + " (by label)"
+        areas = (
+            ", ".join(sorted(set(defect.areas) & set(config.real_api_areas)))
+            or ", ".join(label_rules.real_api_labelled(config.labels, defect.issue) if config.labels else ())
+            + " (by label)"
+        )
         findings.append(
             Finding(
                 code="no-real-api-coverage",

@@ -272,7 +272,7 @@ CASES = [
     Case("empty-file", _add("real/empty.xml", b""), 2, "results-malformed", "empty results file (0 bytes)"),
     Case("whitespace-only", _add("real/blank.xml", b"  \n\n "), 2, "results-malformed", "malformed XML"),
     Case("binary-garbage", _add("real/garbage.xml", _random_bytes(5, 4096)), 2, "results-malformed", "real/garbage.xml"),
-    Case("gzip-not-xml", _add("real/gz.xml", b"\x1f\x8b\x08\x00" + _random_bytes(6, 512)), 2, "results-malformed", "malformed XML"),
+    Case("gzip-not-xml", _add("real/gz.xml", b"\x1f\x8b\x08\x00" + _random_bytes(6, 512)), 2, "results-malformed", "neither `<` (XML) nor `{` (JSON)"),
     Case("wrong-root-html", _add("real/page.xml", '<html><testcase name="a"/></html>'), 2, "results-malformed", "the root element is <html>"),
     Case("wrong-root-testcase", _add("real/one.xml", '<testcase name="a"/>'), 2, "results-malformed", "the root element is <testcase>"),
     Case("two-roots", _add("real/two.xml", "<testsuites/><testsuites/>"), 2, "results-malformed", "Extra content at the end"),

@@ -1,0 +1,147 @@
+"""Stream the tests of a CTRF JSON report (Common Test Report Format: `results.tests[]`).
+
+The file is walked with jsonstream (never loaded whole): each test object is decoded on its own and
+dropped. Statuses: `passed` passes (flaky when `flaky` is true or it took `retries`: it failed
+first); `failed` fails; `skipped` and `pending` are skipped; `other` (todo, interrupted…) is
+never passed: skipped; a status the format does not define fails closed. Names: `name` as written,
+`suite` (a `a > b` string or a list) as the suites, `filePath` as the file, no classname.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from qualify.core.model import JobCounts, Outcome, TestCase
+from qualify.errors import QualifyError
+from qualify.results.common import MALFORMED, Keep, Tally, bounded_output, property_pairs, unreadable
+from qualify.results.jsonstream import JsonStream
+
+WHAT = "CTRF JSON"
+# Keys a CTRF report starts with, for formats.py: a root object holding one of these is CTRF.
+KEYS = ("results", "reportFormat", "specVersion")
+_STATUSES = {
+    "passed": Outcome.PASSED,
+    "failed": Outcome.FAILED,
+    "skipped": Outcome.SKIPPED,
+    "pending": Outcome.SKIPPED,
+    "other": Outcome.SKIPPED,
+}
+_SUITE_SEP = " > "
+
+
+def read_testcases(
+    path: str,
+    display: str,
+    job: str,
+    counts: JobCounts,
+    keep: Keep | None = None,
+    capture: bool = False,
+) -> Iterator[TestCase]:
+    """Yield the tests `keep(name)` wants; count every one. See junit.read_testcases."""
+    tally = Tally()
+    found = False
+    try:
+        with open(path, "rb") as fh:
+            js = JsonStream(fh, display)
+            if js.peek() != "{":
+                raise js.error(f"not {WHAT}: the document is not an object")
+            for key in js.members():
+                if key != "results" or js.peek() != "{":
+                    js.value()  # read (so checked) and dropped
+                    continue
+                for inner in js.members():
+                    if inner != "tests":
+                        js.value()
+                        continue
+                    found = True
+                    for line in js.items():
+                        test = js.value()
+                        case = _case(test, display, job, line, capture)
+                        tally.add(case.outcome, case.flaky)
+                        if keep is None or keep(case.name):
+                            yield case
+            if not js.at_end():
+                raise js.error("more content after the end of the JSON document")
+    except OSError as exc:
+        raise unreadable(display, exc) from None
+    finally:
+        tally.flush(counts)
+    if not found:
+        raise QualifyError(
+            f"not {WHAT}: no `results.tests` array; a CTRF reporter writes one (empty when no test ran)",
+            display,
+            code=MALFORMED,
+        )
+    counts.files += 1
+
+
+def _bad(display: str, line: int, what: str) -> QualifyError:
+    return QualifyError(f"malformed {WHAT}: {what}", display, line, code=MALFORMED)
+
+
+def _text(test: dict, key: str, display: str, line: int, *, required: bool = False) -> str:
+    value = test.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise _bad(display, line, f"a test's `{key}` must be a string, not {type(value).__name__}")
+    return value
+
+
+def _case(test: Any, display: str, job: str, line: int, capture: bool) -> TestCase:
+    if not isinstance(test, dict):
+        raise _bad(display, line, f"each of `results.tests` must be an object, not {type(test).__name__}")
+    name = _text(test, "name", display, line, required=True)
+    status = _text(test, "status", display, line, required=True)
+    outcome = _STATUSES.get(status, Outcome.FAILED)
+    retries = test.get("retries")
+    flaky = outcome is Outcome.PASSED and (
+        test.get("flaky") is True or (isinstance(retries, int) and not isinstance(retries, bool) and retries > 0)
+    )
+    return TestCase(
+        job=job,
+        name=name,
+        classname="",
+        suites=_suites(test.get("suite"), display, line),
+        file=_text(test, "filePath", display, line) or None,
+        outcome=outcome,
+        flaky=flaky,
+        source=display,
+        line=line,
+        **(_captured(test) if capture else {}),
+    )
+
+
+def _suites(value: Any, display: str, line: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(value.split(_SUITE_SEP)) if value else ()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise _bad(display, line, "a test's `suite` must be a string or a list of strings")
+
+
+def _captured(test: dict) -> dict:
+    """stdout lines as the output; `extra` values and `tags` as properties (for `evidence:`)."""
+    stdout = test.get("stdout")
+    lines = [s for s in stdout if isinstance(s, str)] if isinstance(stdout, list) else []
+    props: list[tuple[str | None, str | None]] = []
+    extra = test.get("extra")
+    if isinstance(extra, dict):
+        props += [(str(k), _scalar(v)) for k, v in extra.items() if _scalar(v) is not None]
+    tags = test.get("tags")
+    if isinstance(tags, list):
+        props += [("tag", t) for t in tags if isinstance(t, str)]
+    if not lines and not props:
+        return {}
+    return {"properties": property_pairs(props), "output": bounded_output(["\n".join(lines)])}
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
