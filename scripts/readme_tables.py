@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Keep README.md's Inputs/Outputs tables generated from action.yml.
 
-    python3 scripts/readme_tables.py --check   # exit 1 and say so when README.md is stale
-    python3 scripts/readme_tables.py --write   # rewrite the tables between the marker comments
+python3 scripts/readme_tables.py --check   # exit 1 and say so when README.md is stale
+python3 scripts/readme_tables.py --write   # rewrite the tables between the marker comments
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@ The file is walked with jsonstream (never loaded whole): each test object is dec
 dropped. Statuses: `passed` passes (flaky when `flaky` is true or it took `retries`: it failed
 first); `failed` fails; `skipped` and `pending` are skipped; `other` (todo, interrupted…) is
 never passed: skipped; a status the format does not define fails closed. Names: `name` as written,
-`suite` (a `a > b` string or a list) as the suites, `filePath` as the file, no classname.
+`suite` (a `a > b` string or a list) as the suites, `filePath` as the file, no classname. A name
+written as the suite path and the title joined by spaces (jest-ctrf-json-reporter:
+`checkout completes the flow` in suite `flow.test.js > checkout`) loses that path, which the
+suites already give: `checkout › completes the flow`, matched by component as Playwright's.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from qualify.core.model import JobCounts, Outcome, TestCase
 from qualify.errors import QualifyError
 from qualify.results.common import MALFORMED, Keep, Tally, bounded_output, property_pairs, unreadable
 from qualify.results.jsonstream import JsonStream
+from qualify.results.junit import is_pathlike
 
 WHAT = "CTRF JSON"
 # Keys a CTRF report starts with, for formats.py: a root object holding one of these is CTRF.
@@ -28,6 +32,7 @@ _STATUSES = {
     "other": Outcome.SKIPPED,
 }
 _SUITE_SEP = " > "
+_MAX_SPLIT_PARTS = 8  # describe levels tried when telling a title from its describe path
 
 
 def read_testcases(
@@ -99,11 +104,12 @@ def _case(test: Any, display: str, job: str, line: int, capture: bool) -> TestCa
     flaky = outcome is Outcome.PASSED and (
         test.get("flaky") is True or (isinstance(retries, int) and not isinstance(retries, bool) and retries > 0)
     )
+    name, suites = _own_title(name, _suites(test.get("suite"), display, line))
     return TestCase(
         job=job,
         name=name,
         classname="",
-        suites=_suites(test.get("suite"), display, line),
+        suites=suites,
         file=_text(test, "filePath", display, line) or None,
         outcome=outcome,
         flaky=flaky,
@@ -111,6 +117,28 @@ def _case(test: Any, display: str, job: str, line: int, capture: bool) -> TestCa
         line=line,
         **(_captured(test) if capture else {}),
     )
+
+
+def _own_title(name: str, suites: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The title without the describe path jest-ctrf-json-reporter puts in front of it, and the
+    suites. That reporter joins describe titles with spaces in the name but with ` > ` in `suite`,
+    so a describe titled `nested > level two` reads as two suites: the split that spells the name's
+    prefix is looked for (a few suites at most, so a few hundred tries at most)."""
+    files = tuple(s for s in suites if is_pathlike(s))
+    parts = [s for s in suites if s and not is_pathlike(s)]
+    if not parts or len(parts) > _MAX_SPLIT_PARTS:
+        return name, suites
+    for mask in range(1 << (len(parts) - 1)):
+        groups = [parts[0]]
+        for i, part in enumerate(parts[1:]):
+            if mask >> i & 1:
+                groups[-1] += _SUITE_SEP + part
+            else:
+                groups.append(part)
+        prefix = " ".join(groups)
+        if len(name) > len(prefix) + 1 and name.startswith(prefix) and name[len(prefix)] == " ":
+            return name[len(prefix) + 1 :], files + tuple(groups)
+    return name, suites
 
 
 def _suites(value: Any, display: str, line: int) -> tuple[str, ...]:
@@ -131,6 +159,14 @@ def _captured(test: dict) -> dict:
     extra = test.get("extra")
     if isinstance(extra, dict):
         props += [(str(k), _scalar(v)) for k, v in extra.items() if _scalar(v) is not None]
+        # playwright-ctrf-json-reporter: the test's annotations, as Playwright's JUnit writes them.
+        notes = extra.get("annotations")
+        if isinstance(notes, list):
+            props += [
+                (n["type"], _scalar(n.get("description")) or "")
+                for n in notes
+                if isinstance(n, dict) and isinstance(n.get("type"), str)
+            ]
     tags = test.get("tags")
     if isinstance(tags, list):
         props += [("tag", t) for t in tags if isinstance(t, str)]

@@ -8,6 +8,7 @@ JSON by its first keys: a root object with `Action` is a `go test -json` event, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ _ROOTS = {
 _SNIFF_BYTES = 512
 _XML_STARTS = (b"<", b"\xff\xfe", b"\xfe\xff", b"\x00")  # UTF-16/32 XML starts with a BOM or a NUL byte
 _MAX_SNIFF_KEYS = 64  # top-level keys looked at before giving up on telling the JSON format
+_TEXT_SNIFF_BYTES = 64 * 1024  # go test logs that start with text (`FAIL <pkg> [build failed]`)
 
 
 def read_testcases(
@@ -71,6 +73,8 @@ def detect(path: str, display: str) -> Format:
         return _json_format(path, display)
     if not start or start.startswith(_XML_STARTS):
         return _xml_format(path, display)
+    if _go_log_after_text(path):
+        return GOTEST
     raise QualifyError(
         "not a results file qualify reads: it starts with neither `<` (XML) nor `{` (JSON)",
         display,
@@ -92,6 +96,21 @@ def _xml_format(path: str, display: str) -> Format:
             code=MALFORMED,
         )
     return found
+
+
+def _go_log_after_text(path: str) -> bool:
+    """Whether text lines are followed by a go test -json event (Go before 1.24 writes a package that
+    does not build as a plain `FAIL <pkg> [build failed]` line, which may come first)."""
+    with open(path, "rb") as fh:
+        head = fh.read(_TEXT_SNIFF_BYTES)
+    for line in head.split(b"\n")[:-1]:
+        if line.lstrip().startswith(b"{"):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                return False
+            return isinstance(event, dict) and isinstance(event.get("Action"), str)
+    return False
 
 
 def _json_format(path: str, display: str) -> Format:

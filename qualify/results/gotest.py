@@ -8,8 +8,10 @@ plain output nobody captures are not even decoded. Fail-closed rules:
   ended without it) is **failed**, never passed;
 * a package that failed with no failed test (a build failure, a panic in `init` or `TestMain`) adds
   one failed test `TestMain`, as gotestsum's JUnit output does;
-* every non-empty line must be a JSON object (write only go test's stdout to the file); a last line
-  cut short by a kill is ignored, its tests are failed by the first rule.
+* a line that starts with `{` must be one JSON object (a last line cut short by a kill is ignored,
+  its tests are failed by the first rule); other lines are text go test writes itself: before Go
+  1.24 a package that does not build is only the line `FAIL <pkg> [build failed]`, which fails its
+  `TestMain` as above (gotestsum drops it); any other text line is ignored.
 
 Names: `name` is Go's full test name (`TestParent/sub_case`, subtests joined by `/`), `classname`
 and the one suite are the package import path, the file is that path when it has a slash: the
@@ -19,6 +21,7 @@ shape of gotestsum's `--junitfile`, so a declared title matches the same way in 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,6 +37,7 @@ PACKAGE_FAILED = "TestMain"
 _ENDS = {"pass": Outcome.PASSED, "fail": Outcome.FAILED, "skip": Outcome.SKIPPED}
 _OUTPUT = b'"Action":"output"'
 _ACTION = b'"Action"'
+_TEXT_FAIL = re.compile(rb"^FAIL\s+(\S+)\s+\[([^\]\n]*)\]\s*$")
 
 
 @dataclass(slots=True)
@@ -78,6 +82,12 @@ def read_testcases(
             return None
         return _case(test, outcome, job, display)
 
+    def package_failed(package: str, line: int) -> TestCase | None:
+        """A failed package none of whose tests failed: one failed TestMain, once."""
+        if failed_in.get(package):
+            return None
+        return end(start(PACKAGE_FAILED, package, line), Outcome.FAILED)
+
     try:
         with open(path, "rb") as fh:
             while True:
@@ -95,7 +105,15 @@ def read_testcases(
                 # escaped, so neither can come from a value).
                 if not capturing and _OUTPUT in raw and raw.count(_ACTION) == 1:
                     continue
-                if not raw.strip():
+                text = raw.lstrip()
+                if not text:
+                    continue
+                if not text.startswith(b"{"):
+                    failed = _TEXT_FAIL.match(text)
+                    if failed:  # `FAIL <pkg> [build failed]`: the package never ran
+                        case = package_failed(failed.group(1).decode("utf-8", "replace"), number)
+                        if case is not None:
+                            yield case
                     continue
                 try:
                     event = json.loads(raw)
@@ -103,8 +121,8 @@ def read_testcases(
                     if not raw.endswith(b"\n") and fh.peek(1) == b"":
                         break  # the last line, cut short by a kill: its tests end as never finished
                     raise QualifyError(
-                        f"not a {WHAT} event (each line must be one JSON object); write only go test's "
-                        "stdout to the file, not its stderr",
+                        f"not a {WHAT} event: a line starting with `{{` must be one JSON object; write only "
+                        "go test's stdout to the file, not its stderr",
                         display,
                         number,
                         code=MALFORMED,
@@ -117,8 +135,8 @@ def read_testcases(
                             case = end(running.pop(key), Outcome.FAILED)
                             if case is not None:
                                 yield case
-                        if action == "fail" and not failed_in.get(package):
-                            case = end(start(PACKAGE_FAILED, package, number), Outcome.FAILED)
+                        if action == "fail":
+                            case = package_failed(package, number)
                             if case is not None:
                                 yield case
                     continue

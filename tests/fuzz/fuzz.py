@@ -195,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
                 slowest = (took, name)
             runs[name] += 1
             if i % 5000 == 0:
-                print(f"  {time.monotonic() - start:7.0f}s  {i} iterations, {sum(crashes.values())} crashes", flush=True)
+                print(
+                    f"  {time.monotonic() - start:7.0f}s  {i} iterations, {sum(crashes.values())} crashes", flush=True
+                )
     elapsed = time.monotonic() - start
     total = sum(runs.values())
     per = ", ".join(f"{n} {runs[n]}" for n in names)

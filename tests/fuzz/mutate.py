@@ -12,7 +12,9 @@ def _load(paths: list[Path]) -> dict[str, bytes]:
     return {str(p.relative_to(ROOT)): p.read_bytes() for p in sorted(paths) if p.stat().st_size < 200_000}
 
 
-SEEDS_XML = _load(list((ROOT / "examples" / "runs").rglob("*.xml")) + list((ROOT / "tests" / "fixtures").rglob("*.xml")))
+SEEDS_XML = _load(
+    list((ROOT / "examples" / "runs").rglob("*.xml")) + list((ROOT / "tests" / "fixtures").rglob("*.xml"))
+)
 SEEDS_TRACKING = _load(list((ROOT / "examples").rglob("TRACKING.md"))) or {
     "minimal": b"---\nqualify:\n  issue: 1\n  coverage:\n    - test: t\n---\n"
 }
