@@ -8,6 +8,7 @@ the other formats follow it (formats.py picks one from the file's content).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -27,6 +28,7 @@ from qualify.results.junit import (
 )
 
 MALFORMED = "results-malformed"
+_HEAD_END = re.compile(r"[\s(]")
 Keep = Callable[[str], bool]
 Properties = tuple[tuple[str, str], ...]
 _PASSED, _FAILED, _SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED
@@ -129,10 +131,11 @@ def strip_class(name: str, classname: str) -> str:
 
 
 def split_dotted(name: str) -> tuple[str, str]:
-    """(`Ns.Class`, `Method(args)`) out of a full NUnit 2 name; dots inside the arguments do not count."""
-    head = name.split("(", 1)[0]
+    """(`Ns.Class`, `Method(args)`) out of a full NUnit 2 name. The class ends at the last dot before
+    the first space or `(`: dots in arguments or in a display name (`6b. Issue #462`) do not count."""
+    head = _HEAD_END.split(name, 1)[0].rstrip(".")
     cut = head.rfind(".")
-    if cut <= 0 or cut == len(head) - 1:
+    if cut <= 0:
         return "", name
     return name[:cut], name[cut + 1 :]
 

@@ -23,6 +23,7 @@ MAX_KEY_CHARS = 64 * 1024
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _MALFORMED = "results-malformed"
+_NUMBER_GOES_ON = frozenset("0123456789.eE+-")
 
 
 class JsonStream:
@@ -126,15 +127,21 @@ class JsonStream:
                 raise self.error(exc.msg) from None
             except RecursionError:
                 raise self.error("nested too deeply") from None
-            if end == len(self._buf) and self._grow(size, limit):
-                continue  # a number or literal may go on in the next chunk
+            # A number cut by the end of the buffer reads as a shorter one (`0.` as 0): read on.
+            if (end == len(self._buf) or self._buf[end] in _NUMBER_GOES_ON) and self._grow(size, limit):
+                continue
+            if end - self._pos > limit:
+                raise self._too_large(limit)
             self._pos = end
             return value
 
     def _grow(self, size: int, limit: int) -> bool:
         if len(self._buf) - self._pos > limit:
-            raise self.error(f"a single value is larger than {limit:,} characters; test results never need this")
+            raise self._too_large(limit)
         return self._fill(size)
+
+    def _too_large(self, limit: int) -> QualifyError:
+        return self.error(f"a single value is larger than {limit:,} characters; test results never need this")
 
     # -- structure ------------------------------------------------------------------------------
 
