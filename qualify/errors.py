@@ -7,7 +7,7 @@ CODES = {
     "usage": "bad arguments or inputs",
     "results-missing": "a results glob matched no file",
     "results-unreadable": "a results file or folder could not be read",
-    "results-malformed": "a results file is not well-formed JUnit XML",
+    "results-malformed": "a results file is not a well-formed file of a format qualify reads",
     "results-too-large": "a results file, or all of them together, exceed the byte limit",
     "outside-workspace": "a glob or file leads outside the workspace",
     "output-failed": "a report could not be written",
