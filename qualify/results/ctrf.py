@@ -33,6 +33,7 @@ _STATUSES = {
 }
 _SUITE_SEP = " > "
 _MAX_SPLIT_PARTS = 8  # describe levels tried when telling a title from its describe path
+_MAX_CACHED_SUITES = 4096
 
 
 def read_testcases(
@@ -46,6 +47,7 @@ def read_testcases(
     """Yield the tests `keep(name)` wants; count every one. See junit.read_testcases."""
     tally = Tally()
     found = False
+    cache: dict = {}  # suite path -> its describe-path splits
     try:
         with open(path, "rb") as fh:
             js = JsonStream(fh, display)
@@ -62,7 +64,7 @@ def read_testcases(
                     found = True
                     for line in js.items():
                         test = js.value()
-                        case = _case(test, display, job, line, capture)
+                        case = _case(test, display, job, line, capture, cache)
                         tally.add(case.outcome, case.flaky)
                         if keep is None or keep(case.name):
                             yield case
@@ -85,32 +87,27 @@ def _bad(display: str, line: int, what: str) -> QualifyError:
     return QualifyError(f"malformed {WHAT}: {what}", display, line, code=MALFORMED)
 
 
-def _text(test: dict, key: str, display: str, line: int, *, required: bool = False) -> str:
-    value = test.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str):
-        raise _bad(display, line, f"a test's `{key}` must be a string, not {type(value).__name__}")
-    return value
-
-
-def _case(test: Any, display: str, job: str, line: int, capture: bool) -> TestCase:
-    if not isinstance(test, dict):
+def _case(test: Any, display: str, job: str, line: int, capture: bool, cache: dict) -> TestCase:
+    if type(test) is not dict:
         raise _bad(display, line, f"each of `results.tests` must be an object, not {type(test).__name__}")
-    name = _text(test, "name", display, line, required=True)
-    status = _text(test, "status", display, line, required=True)
+    get = test.get
+    name, status, file = get("name"), get("status"), get("filePath")
+    if type(name) is not str or type(status) is not str or not (file is None or type(file) is str):
+        for key, value in (("name", name), ("status", status), ("filePath", file)):
+            if type(value) is not str and (value is not None or key != "filePath"):
+                raise _bad(display, line, f"a test's `{key}` must be a string, not {type(value).__name__}")
     outcome = _STATUSES.get(status, Outcome.FAILED)
-    retries = test.get("retries")
-    flaky = outcome is Outcome.PASSED and (
-        test.get("flaky") is True or (isinstance(retries, int) and not isinstance(retries, bool) and retries > 0)
-    )
-    name, suites = _own_title(name, _suites(test.get("suite"), display, line))
+    flaky = False
+    if outcome is Outcome.PASSED:
+        retries = get("retries")
+        flaky = get("flaky") is True or (type(retries) is int and retries > 0)
+    name, suites = _own_title(name, _suites(get("suite"), display, line), cache)
     return TestCase(
         job=job,
         name=name,
         classname="",
         suites=suites,
-        file=_text(test, "filePath", display, line) or None,
+        file=file or None,
         outcome=outcome,
         flaky=flaky,
         source=display,
@@ -119,15 +116,29 @@ def _case(test: Any, display: str, job: str, line: int, capture: bool) -> TestCa
     )
 
 
-def _own_title(name: str, suites: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+def _own_title(name: str, suites: tuple[str, ...], cache: dict) -> tuple[str, tuple[str, ...]]:
     """The title without the describe path jest-ctrf-json-reporter puts in front of it, and the
     suites. That reporter joins describe titles with spaces in the name but with ` > ` in `suite`,
     so a describe titled `nested > level two` reads as two suites: the split that spells the name's
-    prefix is looked for (a few suites at most, so a few hundred tries at most)."""
+    prefix is looked for (a few suites at most). The splits are worked out once per suite path."""
+    splits = cache.get(suites)
+    if splits is None:
+        if len(cache) >= _MAX_CACHED_SUITES:
+            cache.clear()  # bounded; tests of one describe come together, so this is rare
+        splits = cache[suites] = _splits(suites)
+    for prefix, groups in splits:
+        if len(name) > len(prefix) + 1 and name.startswith(prefix) and name[len(prefix)] == " ":
+            return name[len(prefix) + 1 :], groups
+    return name, suites
+
+
+def _splits(suites: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(space-joined describe path, suites) for each way to read ` > ` inside describe titles."""
     files = tuple(s for s in suites if is_pathlike(s))
     parts = [s for s in suites if s and not is_pathlike(s)]
     if not parts or len(parts) > _MAX_SPLIT_PARTS:
-        return name, suites
+        return ()
+    out = []
     for mask in range(1 << (len(parts) - 1)):
         groups = [parts[0]]
         for i, part in enumerate(parts[1:]):
@@ -135,10 +146,8 @@ def _own_title(name: str, suites: tuple[str, ...]) -> tuple[str, tuple[str, ...]
                 groups[-1] += _SUITE_SEP + part
             else:
                 groups.append(part)
-        prefix = " ".join(groups)
-        if len(name) > len(prefix) + 1 and name.startswith(prefix) and name[len(prefix)] == " ":
-            return name[len(prefix) + 1 :], files + tuple(groups)
-    return name, suites
+        out.append((" ".join(groups), files + tuple(groups)))
+    return tuple(out)
 
 
 def _suites(value: Any, display: str, line: int) -> tuple[str, ...]:
