@@ -3,7 +3,9 @@
 
     nice -n 19 python3 tests/fuzz/fuzz.py --duration 600
 
-Targets, in turn: junit.read_testcases on mutated JUnit files, tracking.parse_tracking on mutated
+Targets, in turn: junit.read_testcases on mutated JUnit files, formats.read_testcases (the format
+detected from the content, then NUnit / xUnit.net / TRX / CTRF / go test -json read) on each of
+those formats' fixtures mutated, tracking.parse_tracking on mutated
 TRACKING.md, the escapers (workflow.command, workflow.plain, summary.md) on mutated text, and
 files.find on random trees of folders and symlinks. A crash is any exception other than
 QualifyError, a broken invariant, an input that takes over --hang seconds, or a MemoryError under
@@ -32,17 +34,24 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from mutate import SEEDS_TRACKING, SEEDS_XML, SNIPPETS, mutate  # noqa: E402
+from mutate import SEEDS_RESULTS, SEEDS_TRACKING, SEEDS_XML, SNIPPETS, mutate  # noqa: E402
 
 from qualify.core.model import JobCounts  # noqa: E402
 from qualify.errors import QualifyError  # noqa: E402
 from qualify.render.markdown import md  # noqa: E402
 from qualify.render.workflow_commands import command, plain  # noqa: E402
+from qualify.results import formats  # noqa: E402
 from qualify.results.junit import read_testcases  # noqa: E402
 from qualify.tracking.parse import parse_tracking  # noqa: E402
 from qualify.workspace import find  # noqa: E402
 
-WEIGHTS = {"junit": 4, "tracking": 4, "escapers": 4, "files": 1}
+WEIGHTS = {
+    "junit": 4,
+    "tracking": 4,
+    "escapers": 4,
+    "files": 1,
+    **{k: 2 for k in ("nunit", "xunit", "trx", "ctrf", "gotest")},
+}
 KEEP_CRASHES = 20  # inputs saved per target; the count goes on
 POOL_MAX = 300  # inputs that parsed become seeds too, so mutations reach deeper
 _CELL = re.compile(r"(?:\\.|[^|\\])*\|")
@@ -68,6 +77,36 @@ def target_junit(data: bytes, work: Path) -> None:
         return
     if counts.testcases != len(cases) or counts.passed + counts.failed + counts.skipped != counts.testcases:
         raise AssertionError(f"counts do not add up: {counts} for {len(cases)} cases")
+
+
+def target_results(data: bytes, work: Path) -> None:
+    """Any results file through the registry: detection then the reader; only QualifyError may stop it."""
+    path = work / "r.results"
+    path.write_bytes(data)
+    counts = JobCounts()
+    try:
+        cases = list(formats.read_testcases(str(path), "r.results", "real", counts, capture=True))
+    except QualifyError as exc:
+        if exc.path != "r.results":
+            raise AssertionError(f"error does not name the file: {exc}") from None
+        return
+    if counts.testcases != len(cases) or counts.passed + counts.failed + counts.skipped != counts.testcases:
+        raise AssertionError(f"counts do not add up: {counts} for {len(cases)} cases")
+    for case in cases:
+        if len(case.output) > 70_000 or len(case.properties) > 64:
+            raise AssertionError(f"capture not bounded: {len(case.output)} chars, {len(case.properties)} properties")
+
+
+def _seeds_of(key: str) -> dict[str, bytes]:
+    """The fixtures of one format, told by the registry itself."""
+    out = {}
+    for name, data in SEEDS_RESULTS.items():
+        try:
+            if formats.detect(str(ROOT / name), name).key == key:
+                out[name] = data
+        except QualifyError:
+            continue
+    return out or {"empty": b""}
 
 
 def target_tracking(data: bytes, work: Path) -> None:
@@ -137,6 +176,7 @@ TARGETS = {
     "tracking": (target_tracking, SEEDS_TRACKING),
     "escapers": (target_escapers, {"snippets": b" ".join(SNIPPETS), **dict(list(SEEDS_TRACKING.items())[:1])}),
     "files": (target_files, {"tree": b"seed"}),
+    **{key: (target_results, _seeds_of(key)) for key in ("nunit", "xunit", "trx", "ctrf", "gotest")},
 }
 
 
@@ -178,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             signal.alarm(args.hang)
             try:
                 fn(data, work)
-                if len(pool) < POOL_MAX and name in ("junit", "tracking") and rnd.random() < 0.05:
+                if len(pool) < POOL_MAX and name not in ("escapers", "files") and rnd.random() < 0.05:
                     pool.append(data)
             except (Exception, Hang) as exc:  # noqa: BLE001 - every non-QualifyError is a finding here
                 crashes[name] += 1
