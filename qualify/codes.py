@@ -56,6 +56,10 @@ REGISTRY: tuple[Code, ...] = (
          'grant `issues: read`, check `token`; or set `token: ""` to rely on declarations only'),
     Code("partner-undocumented", "problem", "the issue carries a partner label but TRACKING.md declares no `partner`",
          "add `partner:` and `scenario:`"),
+    Code("shard-missing", "problem",
+         "sharded artifact results (`real-junit-*`) number fewer than `shards`, or than the results run's matrix "
+         "jobs, or a shard job was cancelled or timed out",
+         "re-run the failed shard jobs; set `shards: N` to the number of shard artifacts"),
     Code("stale-results", "problem", "artifact results come from a run that does not include the commit under test",
          "re-run the real-API workflow on this commit, or `allow-stale-results: true`"),
     Code("scenario-incomplete", "problem",
@@ -88,8 +92,10 @@ REGISTRY: tuple[Code, ...] = (
          "check the path, and that the job's results were downloaded or written"),
     Code("results-unreadable", "error", "a results file or folder could not be read",
          "permissions, dangling links, non-UTF-8 paths"),
-    Code("results-malformed", "error", "a results file is not a well-formed results file",
-         "the job was killed mid-write, or it is not a format qualify reads; the message names file and line"),
+    Code("results-malformed", "error",
+         "a results file is not a well-formed file of a format qualify reads (JUnit, NUnit, xUnit.net, TRX, "
+         "CTRF, go test -json)",
+         "the job was killed mid-write, or it is another format; the message names file and line"),
     Code("results-too-large", "error", "a file, or all files together, exceed the byte limit",
          "raise `max-file-bytes` / `max-total-bytes` (see [limits](docs/security.md#limits-and-how-to-change-them))"),
     Code("outside-workspace", "error", "a glob or file (or a link) leads outside the workspace",

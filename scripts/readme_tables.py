@@ -2,8 +2,8 @@
 """Keep README.md's generated tables current: Inputs/Outputs from action.yml, the problem, warning
 and error codes from qualify/codes.py (the one registry of codes).
 
-    python3 scripts/readme_tables.py --check   # exit 1 and say so when README.md is stale
-    python3 scripts/readme_tables.py --write   # rewrite the tables between the marker comments
+python3 scripts/readme_tables.py --check   # exit 1 and say so when README.md is stale
+python3 scripts/readme_tables.py --write   # rewrite the tables between the marker comments
 """
 
 from __future__ import annotations

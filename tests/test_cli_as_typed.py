@@ -162,7 +162,7 @@ def test_a_results_directory_without_xml_names_where_it_looked(project: Path) ->
     ws = project.resolve()
     assert err.endswith(
         f"qualify: error: --mock-results 'test-results/mock' matched no file (searched {ws}/test-results/mock for "
-        "**/*.xml); check the path and that the mock job's JUnit files were downloaded or written\n"
+        "**/*.xml); check the path and that the mock job's results files were downloaded or written\n"
     )
 
 
@@ -332,7 +332,7 @@ def test_an_absolute_glob_matching_nothing_names_the_directory_searched(project:
     assert code == 2
     assert err.endswith(
         f"qualify: error: --real-results '{tmp_path}/elsewhere/*.xml' matched no file (searched {tmp_path}/elsewhere, "
-        "which does not exist); check the path and that the real job's JUnit files were downloaded or written\n"
+        "which does not exist); check the path and that the real job's results files were downloaded or written\n"
     )
     assert f"under {project}" not in err
 

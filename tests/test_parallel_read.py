@@ -104,3 +104,39 @@ def test_workers_name_the_same_closest_titles(monkeypatch, tmp_path):
     closest = [p["closest"] for p in serial["problems"] if p["code"] == "test-not-found"]
     assert len(closest) == 2 and all(closest), serial["problems"]
     assert parallel == serial
+
+
+def test_workers_read_every_format_as_the_serial_read(monkeypatch, tmp_path):
+    """The forked pool reads through the same registry: a job mixing JUnit, go test -json, CTRF,
+    NUnit and TRX gives the serial report, and a malformed JSON file the same error."""
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    shutil.copytree(EXAMPLES / "docs", tmp_path / "docs")
+    shutil.copytree(EXAMPLES / "runs" / "qualified", tmp_path / "runs" / "qualified")
+    real = tmp_path / "runs" / "qualified" / "real"
+    for src in (
+        "runners/go/go-test.json",
+        "runners/ctrf/playwright.json",
+        "corpus/dorny/dotnet-nunit.xml",
+        "corpus/dorny/dotnet-trx.trx",
+    ):
+        shutil.copy(fixtures / src, real / Path(src).name)
+    opts = CheckOptions(
+        mock_results=["runs/qualified/mock/*"],
+        real_results=["runs/qualified/real/*"],
+        workspace=tmp_path,
+        today=dt.date(2026, 11, 25),
+    )
+    reports = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("QUALIFY_WORKERS", workers)
+        reports.append(build_report(collect(opts)))
+    assert reports[0] == reports[1]
+    assert reports[0]["results"]["real"]["files"] == 6
+    (real / "zz.json").write_text('{"results": {"tests": [{"name": 1}]}}')
+    errors = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("QUALIFY_WORKERS", workers)
+        with pytest.raises(QualifyError) as exc:
+            collect(opts)
+        errors.append((exc.value.message, exc.value.path, exc.value.line, exc.value.code))
+    assert errors[0] == errors[1] and errors[0][1] == "runs/qualified/real/zz.json"

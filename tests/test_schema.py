@@ -152,7 +152,9 @@ def test_invalid_blocks_fail_all_three(block):
     assert _judges(block) == (False, False)
 
 
-@pytest.mark.parametrize(("block", "valid"), [(b, True) for b in EVIDENCE_VALID] + [(b, False) for b in EVIDENCE_INVALID])
+@pytest.mark.parametrize(
+    ("block", "valid"), [(b, True) for b in EVIDENCE_VALID] + [(b, False) for b in EVIDENCE_INVALID]
+)
 def test_evidence_entries(block, valid):
     schema_ok, parser_ok = _judges(block)
     assert schema_ok is valid
@@ -218,7 +220,9 @@ def _valid_block(draw) -> dict:
         _optional(draw, entry, "kind", st.sampled_from(["scenario", "probe", "regression"]))
         _optional(draw, entry, "jobs", st.one_of(jobs, st.lists(jobs, min_size=1, max_size=3)))
         if PARSER_KNOWS_EVIDENCE:
-            item = st.one_of(st.fixed_dictionaries({"property": text, "matches": text}), st.fixed_dictionaries({"output": text}))
+            item = st.one_of(
+                st.fixed_dictionaries({"property": text, "matches": text}), st.fixed_dictionaries({"output": text})
+            )
             _optional(draw, entry, "evidence", st.lists(item, min_size=1, max_size=2))
         entries.append(entry)
     block["coverage"] = entries
@@ -290,8 +294,19 @@ def test_schema_and_parser_agree_on_every_single_edit():
                 else:
                     target[key] = copy.deepcopy(value)
                 schema_ok, parser_ok = _judges(block)
-                if isinstance(value, dt.date) and key in ("title", "partner", "scenario", "area", "test", "file",
-                                                          "property", "matches", "output", "reason", "approved-by"):
+                if isinstance(value, dt.date) and key in (
+                    "title",
+                    "partner",
+                    "scenario",
+                    "area",
+                    "test",
+                    "file",
+                    "property",
+                    "matches",
+                    "output",
+                    "reason",
+                    "approved-by",
+                ):
                     # An unquoted YAML date where text belongs: JSON (and so the schema) sees a string,
                     # the parser a date it refuses. `qualify lint` runs both, so it still says so.
                     # (Unless the key is not allowed there at all: then both refuse, as with any text.)
@@ -402,8 +417,11 @@ def require_build_backend() -> None:
         found = "none"
     parts = tuple(int(p) for p in found.split(".")[:2] if p.isdigit()) if found != "none" else ()
     if parts < (70, 1):
-        pytest.fail(f"building the wheel offline needs setuptools >= 70.1 in this environment (found: {found}); "
-                    "install the pinned tools with: python3 -m pip install -r requirements/dev.txt", pytrace=False)
+        pytest.fail(
+            f"building the wheel offline needs setuptools >= 70.1 in this environment (found: {found}); "
+            "install the pinned tools with: python3 -m pip install -r requirements/dev.txt",
+            pytrace=False,
+        )
 
 
 def test_the_schema_ships_in_the_wheel_and_lint_finds_it_there(tmp_path):

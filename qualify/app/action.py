@@ -30,6 +30,7 @@ INPUTS = (
     "partner-labels",
     "real-results-artifact",
     "mock-results-artifact",
+    "shards",
     "results-run-id",
     "results-workflow",
     "results-branch",
@@ -52,12 +53,15 @@ def github_options(inputs: Mapping[str, str], env: Mapping[str, str]) -> GitHubO
     """The GitHub side of the inputs plus the run's context (repository, commit, pull request)."""
     from qualify.app.cli import split_list
     from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
-    from qualify.github.context import GitHubOptions, env_github, validate_sources
+    from qualify.github.context import GitHubOptions, env_github, parse_shards, validate_sources
 
     run_id = inputs["results-run-id"]
     if run_id and (not run_id.isdigit() or int(run_id) <= 0):
         raise QualifyError(f"input results-run-id must be a workflow run id (digits), got {run_id!r}")
     context = env_github(env)
+    artifacts = {
+        job: inputs[f"{job}-results-artifact"] for job in ("mock", "real") if inputs[f"{job}-results-artifact"]
+    }
     opts = GitHubOptions(
         token=inputs["token"] or None,
         repo=context["repo"],
@@ -68,9 +72,8 @@ def github_options(inputs: Mapping[str, str], env: Mapping[str, str]) -> GitHubO
         head_sha=context.get("head_sha"),
         real_api_labels=tuple(split_list([inputs["real-api-labels"]])) or DEFAULT_REAL_API_LABELS,
         partner_labels=tuple(split_list([inputs["partner-labels"]])) or DEFAULT_PARTNER_LABELS,
-        artifacts={
-            job: inputs[f"{job}-results-artifact"] for job in ("mock", "real") if inputs[f"{job}-results-artifact"]
-        },
+        artifacts=artifacts,
+        shards=parse_shards(inputs["shards"], artifacts, flag_style=False),
         results_run_id=int(run_id) if run_id else None,
         results_workflow=inputs["results-workflow"] or None,
         results_branch=inputs["results-branch"] or None,

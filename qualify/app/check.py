@@ -26,7 +26,7 @@ from qualify.render import markdown as summary
 from qualify.render import workflow_commands as workflow
 from qualify.render.json_report import build_report, error_report
 from qualify.results.attachments import TraceLoader
-from qualify.results.junit import read_testcases
+from qualify.results.formats import read_testcases
 from qualify.tracking.parse import issue_from_path, parse_tracking
 from qualify.workspace import (
     RESULTS_IN_DIRECTORY,
@@ -170,7 +170,7 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
             shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
             raise QualifyError(
                 f"--{job}-results {shown} matched no file ({searched(globs[job], workspace, RESULTS_IN_DIRECTORY)}); "
-                f"check the path and that the {job} job's JUnit files were downloaded or written",
+                f"check the path and that the {job} job's results files were downloaded or written",
                 code="results-missing",
             )
         for f in files:

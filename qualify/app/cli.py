@@ -193,8 +193,14 @@ def _github_flags(check: argparse.ArgumentParser) -> None:
     gh.add_argument(
         "--partner-labels", action="append", metavar="L,L", help="issue labels that add the partner-scenario rule"
     )
-    gh.add_argument("--real-results-artifact", metavar="NAME", help="read the real-API results from this artifact")
-    gh.add_argument("--mock-results-artifact", metavar="NAME", help="read the mock results from this artifact")
+    gh.add_argument(
+        "--real-results-artifact",
+        metavar="NAME",
+        help="read the real-API results from this artifact; several names or patterns (real-junit-*) "
+        "separated by commas read every shard",
+    )
+    gh.add_argument("--mock-results-artifact", metavar="NAME", help="read the mock results from this artifact (same)")
+    gh.add_argument("--shards", metavar="N", help="number of artifacts sharded results must span: N, or real=N,mock=M")
     gh.add_argument("--results-run-id", type=_run_id, metavar="ID", help="the workflow run holding the artifacts")
     gh.add_argument(
         "--results-workflow", metavar="FILE", help="take the artifacts from this workflow's latest successful run"
@@ -344,7 +350,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         json_report_target,
     )
     from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
-    from qualify.github.context import GitHubOptions, env_github, validate_sources
+    from qualify.github.context import GitHubOptions, env_github, parse_shards, validate_sources
 
     context = env_github(os.environ)
     artifacts = {
@@ -363,6 +369,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         real_api_labels=tuple(split_list(args.real_api_labels)) or DEFAULT_REAL_API_LABELS,
         partner_labels=tuple(split_list(args.partner_labels)) or DEFAULT_PARTNER_LABELS,
         artifacts={job: name.strip() for job, name in artifacts.items()},
+        shards=parse_shards(args.shards or "", artifacts, flag_style=True),
         results_run_id=args.results_run_id,
         results_workflow=args.results_workflow or None,
         results_branch=args.results_branch or None,

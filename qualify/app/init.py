@@ -17,7 +17,7 @@ from typing import TextIO
 from qualify.core.matching import canonical, mentioned_issues
 from qualify.core.model import JOBS, Defect, JobCounts, Outcome, Step, TestCase
 from qualify.errors import QualifyError
-from qualify.results.junit import read_testcases
+from qualify.results.formats import read_testcases
 from qualify.workspace import RESULTS_IN_DIRECTORY, expand, searched
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone

@@ -35,7 +35,8 @@ class GitHubOptions:
     real_api_labels: tuple[str, ...] = DEFAULT_REAL_API_LABELS
     partner_labels: tuple[str, ...] = DEFAULT_PARTNER_LABELS
     issue_queries: tuple[str, ...] = ()  # milestone:NAME / label:NAME
-    artifacts: dict[str, str] = field(default_factory=dict)  # job -> artifact name
+    artifacts: dict[str, str] = field(default_factory=dict)  # job -> artifact name(s)/pattern(s), one per line or comma
+    shards: dict[str, int] = field(default_factory=dict)  # job -> number of artifacts its results must span
     results_run_id: int | None = None
     results_workflow: str | None = None
     results_branch: str | None = None
@@ -243,6 +244,36 @@ def read_labels(
         labels=labels, errors=errors, real_api_labels=opts.real_api_labels, partner_labels=opts.partner_labels
     )
     return data, []
+
+
+def parse_shards(text: str, artifacts: Mapping[str, str], *, flag_style: bool) -> dict[str, int]:
+    """`shards`: `N` for every job given as artifacts, or `real=8, mock=2`. Empty: none."""
+    name = "--shards" if flag_style else "input shards"
+    text = text.strip()
+    if not text:
+        return {}
+    if not artifacts:
+        raise QualifyError(
+            f"{name} counts the artifacts of sharded results: give real-results-artifact or mock-results-artifact",
+            code="usage",
+        )
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in text.replace("\n", ",").split(",")):
+        if not part:
+            continue
+        job, eq, count = part.rpartition("=")
+        job = job.strip() if eq else ""
+        if job and job not in ("mock", "real"):
+            raise QualifyError(f"{name}: {part!r} names no job (use `real=N`, `mock=N` or just `N`)", code="usage")
+        if not count.strip().isdigit() or int(count) <= 0:
+            raise QualifyError(f"{name}: {part!r} is not a number of shard artifacts", code="usage")
+        for target in [job] if job else sorted(artifacts):
+            if target not in artifacts:
+                raise QualifyError(
+                    f"{name}: {part!r}, but the {target} results are not read from artifacts", code="usage"
+                )
+            out[target] = int(count)
+    return out
 
 
 def validate_sources(opts: GitHubOptions, *, flag_style: bool) -> None:

@@ -124,7 +124,7 @@ def _explain_xml(message: str) -> str:
     """One clear line for a libxml2 message: limits named plainly, no `XML_PARSE_HUGE` advice."""
     for needle, meaning in _XML_LIMITS:
         if needle in message:
-            return f"malformed XML: {meaning}; JUnit results never need this, the file is broken or hostile"
+            return f"malformed XML: {meaning}; test results never need this, the file is broken or hostile"
     return "malformed XML: " + " ".join(message.split())
 
 

@@ -288,3 +288,27 @@ def test_release_from_run_refuses_stale_results_under_act(act_env: ActEnv, tmp_p
     compare = rf"{repo}/compare/{SHA}\.\.\.{api_stand_in.OLD_SHA}$"
     assert any(m == "GET" and re.search(compare, p) for m, p, _ in api.gh.log), f"no compare call: {api.gh.log}"
     api_stand_in.check_api_use(api, run, report, False, context)
+
+
+@pytest.mark.container
+def test_release_from_shards_refuses_a_missing_shard_under_act(act_env: ActEnv, tmp_path: Path) -> None:
+    """The real-API matrix ran two shards but only shard 1 uploaded its results: although every
+    result that is there passes, the gate reports shard-missing, fails, and the release does not run."""
+    recipe = load_recipe(WORKFLOWS / "release-from-shards.yml")
+    with api_stand_in.serving(recipe, "qualified", drop_shard=2) as api:
+        run = run_act(
+            act_env.act, act_env.docker_env, act_env.session.base, act_env.session.tag, recipe, "qualified", tmp_path,
+            extra_args=api.act_args(), note=", shard 2 missing",
+        )  # fmt: skip
+    context = run.context()
+    assert not leftover_containers(act_env), f"act left containers behind\n{context}"
+    gate = recipe.gate
+    outputs = run.log.outputs(gate.job, gate.step_id)
+    assert outputs.get("qualified") == "false", f"{outputs}\n{context}"
+    report = json.loads((run.repo / outputs["report"]).read_text())
+    assert "shard-missing" in [f["code"] for f in report["problems"]], f"{report['problems']}\n{context}"
+    jobs = run.log.job_results()
+    assert jobs == {"mock-tests": "success", gate.job: "failure", "release": "skipped"}, f"{jobs}\n{context}"
+    assert run.returncode != 0, context
+    repo = rf"^{api_stand_in.API_PREFIX}/repos/{api_stand_in.OWNER}/{api_stand_in.REPO}"
+    assert any(m == "GET" and re.search(rf"{repo}/actions/runs/\d+/jobs", p) for m, p, _ in api.gh.log), api.gh.log

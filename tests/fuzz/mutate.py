@@ -15,6 +15,17 @@ def _load(paths: list[Path]) -> dict[str, bytes]:
 SEEDS_XML = _load(
     list((ROOT / "examples" / "runs").rglob("*.xml")) + list((ROOT / "tests" / "fixtures").rglob("*.xml"))
 )
+# Results of the other formats (NUnit, xUnit.net, TRX, CTRF, go test -json) that tests/fixtures holds.
+SEEDS_RESULTS = _load(
+    [
+        p
+        for p in (ROOT / "tests" / "fixtures").rglob("*")
+        if p.is_file()
+        and p.suffix in (".xml", ".trx", ".json", ".jsonl")
+        and ".expected." not in p.name
+        and "sources" not in p.parts
+    ]
+)
 SEEDS_TRACKING = _load(list((ROOT / "examples").rglob("TRACKING.md"))) or {
     "minimal": b"---\nqualify:\n  issue: 1\n  coverage:\n    - test: t\n---\n"
 }
@@ -72,6 +83,22 @@ SNIPPETS = [
     b"issue: issue:",
     b"jobs: [staging]",
     b"coverage: {}",
+    # JSON results: CTRF and go test -json
+    b'{"Action":"run","Package":"p","Test":"TestX"}\n',
+    b'{"Action":"output","Package":"p","Test":"TestX","Output":"::error::x\\n"}\n',
+    b'"Action":"output"',
+    b"FAIL\tp [build failed]\n",
+    b'"results":{"tests":[',
+    b'"status":"other"',
+    b'"suite":["a","b > c"]',
+    b"\\u0000\\ud800",
+    b"1e999",
+    b"NaN",
+    b"]}}",
+    # .NET XML
+    b'<test-case name="x" result="Inconclusive"/>',
+    b'<UnitTestResult testId="t" testName="x" outcome="Aborted"><InnerResults>',
+    b'<test name="x" type="T" result="NotRun"/>',
 ]
 
 

@@ -48,11 +48,28 @@ def write_zip(tmp_path, entries, *, symlink: str | None = None):
 # ---- safe extraction -----------------------------------------------------------------------------
 
 
-def test_extracts_the_xml_as_results_and_other_files_beside_them(tmp_path):
-    z = write_zip(tmp_path, {"a.xml": "<x/>", "sub/b.XML": "<y/>", "shot.png": "png", "dir/": ""})
+def test_extracts_the_results_files_as_results_and_other_files_beside_them(tmp_path):
+    z = write_zip(
+        tmp_path,
+        {
+            "a.xml": "<x/>",
+            "sub/b.XML": "<y/>",
+            "r.trx": "<T/>",
+            "c.json": "{}",
+            "g.jsonl": "{}",
+            "shot.png": "png",
+            "dir/": "",
+        },
+    )
     files = safe_extract(z, tmp_path / "out", what="artifact t", prefix="artifact:t")
-    assert [d for _, d in files] == ["artifact:t/a.xml", "artifact:t/sub/b.XML"]
-    # An attachment the XML may name (relative to itself): there for the trace reader.
+    assert [d for _, d in files] == [
+        "artifact:t/a.xml",
+        "artifact:t/c.json",
+        "artifact:t/g.jsonl",
+        "artifact:t/r.trx",
+        "artifact:t/sub/b.XML",
+    ]
+    # An attachment the results may name (relative to themselves): there for the trace reader.
     assert (tmp_path / "out" / "shot.png").read_bytes() == b"png"
 
 
@@ -85,7 +102,7 @@ def test_symlink_entries_are_refused(tmp_path):
 
 def test_file_count_and_size_limits(tmp_path):
     z = write_zip(tmp_path, {f"{i}.xml": "<x/>" for i in range(5)})
-    with pytest.raises(QualifyError, match="5 XML files, more than the limit of 4"):
+    with pytest.raises(QualifyError, match="5 results files, more than the limit of 4"):
         safe_extract(z, tmp_path / "o1", what="t", limits=Limits(xml_files=4))
     with pytest.raises(QualifyError, match="5 entries, more than the limit of 3"):
         safe_extract(z, tmp_path / "o2", what="t", limits=Limits(entries=3))
@@ -232,7 +249,7 @@ def test_without_a_commit_under_test_staleness_cannot_be_checked(tmp_path, gh):
     [
         ("missing", "artifact real-junit of run .* does not exist"),
         ("expired", "has expired"),
-        ("no-xml", "holds no .xml file"),
+        ("no-xml", "holds no results file"),
         ("escape", "outside the target directory"),
         ("no-actions-permission", "`actions: read`"),
         ("5xx-forever", "HTTP 502"),

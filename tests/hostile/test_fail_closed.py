@@ -23,7 +23,10 @@ def test_an_unexpected_exception_is_one_line_and_not_qualified(tmp_path, monkeyp
     ws = workspace(tmp_path)
     run = run_in_process(ws, Layout())
     assert run.code == 2
-    assert run.err == "qualify: error: internal error: ValueError: boom ::error::qualified (set QUALIFY_DEBUG=1 for a traceback)\n"
+    assert (
+        run.err
+        == "qualify: error: internal error: ValueError: boom ::error::qualified (set QUALIFY_DEBUG=1 for a traceback)\n"
+    )
     assert run.report["error_code"] == "internal-error" and run.report["qualified"] is False
     assert_safe(run)
 

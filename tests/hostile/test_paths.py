@@ -23,7 +23,16 @@ def _tree(root, *files):
     ["**/*.xml", "a/**/*.xml", "**/mock/**/*.xml", "*/b/*.xml", "a/b/c.xml", "**/c.xml", "a/*/*", "?/b/[cd].xml"],
 )
 def test_plain_trees_match_like_glob(tmp_path, pattern):
-    _tree(tmp_path, "a/b/c.xml", "a/b/d.xml", "a/mock/x/mock/e.xml", "a/mock/f.xml", "top.xml", ".hidden/h.xml", "a/.h.xml")
+    _tree(
+        tmp_path,
+        "a/b/c.xml",
+        "a/b/d.xml",
+        "a/mock/x/mock/e.xml",
+        "a/mock/f.xml",
+        "top.xml",
+        ".hidden/h.xml",
+        "a/.h.xml",
+    )
     expected = sorted(
         {os.path.relpath(p, tmp_path) for p in glob.glob(str(tmp_path / pattern), recursive=True) if os.path.isfile(p)}
     )  # glob lists a file twice when two `**` reach it; find lists each file once

@@ -31,8 +31,12 @@ from qualify.render.workflow_commands import command, escape_data, plain, redact
 from qualify.results.junit import read_testcases  # noqa: E402
 from qualify.tracking.parse import parse_tracking  # noqa: E402
 
-settings.register_profile("ci", max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=5_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=5_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Text that likes the characters that matter here: controls, command markers, Markdown and HTML.
@@ -115,7 +119,9 @@ def test_plain_text_cannot_become_a_command(text):
 # Text around token shapes: prefixes, word and non-word neighbours, the alphanumeric tails.
 TOKENISH = st.lists(
     st.one_of(
-        st.sampled_from(["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "ghx_", "github_pat_", "g", "gh", "xg", "_", "é", " ", "/"]),
+        st.sampled_from(
+            ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "ghx_", "github_pat_", "g", "gh", "xg", "_", "é", " ", "/"]
+        ),
         st.text(alphabet="aZ09", min_size=18, max_size=24),  # about the 20 characters a token needs
         st.text(alphabet="a_-é", min_size=1, max_size=3),
     ),

@@ -76,7 +76,9 @@ def test_fit_closes_a_details_block_it_cuts_through():
     assert len(out.encode()) <= len(text.encode()) // 2
     lines = out.splitlines()
     assert lines.count("<details>") == lines.count("</details>") == 1
-    assert lines.index("</details>") < lines.index("> ⚠️ Summary truncated to stay under GitHub's 1 MiB limit; the JSON report has everything.")
+    assert lines.index("</details>") < lines.index(
+        "> ⚠️ Summary truncated to stay under GitHub's 1 MiB limit; the JSON report has everything."
+    )
     cut_before = fit(text, limit=text.index("<details>") - 10)
     assert "<details>" not in cut_before and "</details>" not in cut_before
 
