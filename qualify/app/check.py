@@ -58,6 +58,9 @@ class CheckOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
     secrets: tuple[str, ...] = ()  # values never to print (the token), on top of token-shaped text
+    # TRACKING.md texts read instead of the files, by display path: `qualify adopt` checks its drafts
+    # without writing them.
+    tracking_texts: dict[str, str] = field(default_factory=dict)
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -134,43 +137,22 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     workspace = opts.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
-    total = 0
     with _gc_paused():
         tracking_files = expand(
             opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace
         )
-        reads = [read_tracking_file(p, d) for p, d in tracking_files]
+        reads = [
+            parse_tracking(opts.tracking_texts[d], d) if d in opts.tracking_texts else read_tracking_file(p, d)
+            for p, d in tracking_files
+        ]
         config, defects, selection, sources = _select(opts, api, reads, tmp)
         matcher = Matcher(defects)
     # They live to the end: out of the collections during reading (each full one scanned them all
     # again), and out of copy-on-write in forked readers. collect() unfreezes.
     gc.freeze()
     counts = {job: JobCounts() for job in JOBS}
-    globs = {"mock": opts.mock_results, "real": opts.real_results}
-    plan: list[tuple[str, list[Found]]] = []
-    # Every file is found and sized before any is read: a missing job or an oversized file is
-    # reported before a slow parse, and the workers below get the whole list at once.
-    for job in JOBS:
-        if job in sources:  # an artifact of another run replaces the local glob of its job
-            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
-        else:
-            files = find(globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
-        if not files:
-            shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
-            raise QualifyError(
-                f"--{job}-results {shown} matched no file under {workspace}; "
-                f"check the path and that the {job} job's JUnit files were downloaded or written",
-                code="results-missing",
-            )
-        for f in files:
-            total = check_size(f.display, f.size, total, opts)
-            if _undecodable(str(f.real)):
-                raise QualifyError(
-                    "the file's path is not valid UTF-8, so it cannot be parsed or reported; rename the results file",
-                    f.display,
-                    code="results-unreadable",
-                )
-        plan.append((job, files))
+    # Every file is found and sized before any is read; the workers below get the whole list at once.
+    plan, total = plan_results(opts, sources)
     tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
     workers = _workers(total, len(tasks))
     readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
@@ -187,6 +169,42 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     progress.finish()
     with _gc_paused():
         return evaluate(reads, defects, selection, matcher.book, counts, config)
+
+
+def plan_results(
+    opts: CheckOptions, sources: dict[str, list[tuple[Path, str]]] | None = None
+) -> tuple[list[tuple[str, list[Found]]], int]:
+    """Every results file of both jobs, found and sized before any is read, and their total bytes.
+
+    A missing job, an empty or oversized file or an undecodable path is reported before a slow parse.
+    `sources` (artifacts of another run) replace the local glob of their job.
+    """
+    sources = sources or {}
+    globs = {"mock": opts.mock_results, "real": opts.real_results}
+    plan: list[tuple[str, list[Found]]] = []
+    total = 0
+    for job in JOBS:
+        if job in sources:
+            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
+        else:
+            files = find(globs[job], opts.workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
+        if not files:
+            shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
+            raise QualifyError(
+                f"--{job}-results {shown} matched no file under {opts.workspace}; "
+                f"check the path and that the {job} job's JUnit files were downloaded or written",
+                code="results-missing",
+            )
+        for f in files:
+            total = check_size(f.display, f.size, total, opts)
+            if _undecodable(str(f.real)):
+                raise QualifyError(
+                    "the file's path is not valid UTF-8, so it cannot be parsed or reported; rename the results file",
+                    f.display,
+                    code="results-unreadable",
+                )
+        plan.append((job, files))
+    return plan, total
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,10 @@ from qualify.results.junit import read_testcases
 from qualify.workspace import expand
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone
-# Characters PyYAML refuses even inside quotes: written as \u escapes instead.
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters PyYAML refuses even inside quotes, and the line breaks it accepts there but folds
+# (NEL, LS, PS; str.splitlines() splits at them too, so a title holding `\u2028---` would end the
+# front matter early): written as \u escapes instead.
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(slots=True)
@@ -102,14 +104,25 @@ def yaml_string(text: str) -> str:
     return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
-def _seen_comment(seen: Seen) -> str:
+def seen_note(outcomes: dict[str, set[str]]) -> str:
+    """`seen: mock passed, real skipped`: what each job did with a test (job -> outcomes seen there)."""
     parts = []
     for job in JOBS:
-        outcomes = seen.outcomes.get(job)
-        if outcomes:
-            order = [o for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED) if o in outcomes]
+        found = outcomes.get(job)
+        if found:
+            order = [o for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED) if o in found]
             parts.append(f"{job} {'/'.join(order)}")
     return "seen: " + ", ".join(parts)
+
+
+def ran_jobs(outcomes: dict[str, set[str]]) -> list[str]:
+    """The jobs to declare for a test: where it ran; where it was seen when it was only ever skipped.
+
+    A job that only skipped it would fail the block at once (test-skipped), so it is left to the
+    `# seen:` note, unless no job ran it at all (then the block says so: test-skipped).
+    """
+    ran = [j for j in JOBS if outcomes.get(j, set()) - {str(Outcome.SKIPPED)}]
+    return ran or [j for j in JOBS if j in outcomes]
 
 
 def render_block(issue: int, gathered: Gathered) -> str:
@@ -125,14 +138,12 @@ def render_block(issue: int, gathered: Gathered) -> str:
         "  coverage:",
     ]
     for seen in gathered.tests:
-        # A job that only skipped it would fail the block at once (test-skipped): list where it ran.
-        ran = [j for j in JOBS if seen.outcomes.get(j, set()) - {str(Outcome.SKIPPED)}]
-        jobs = ran or [j for j in JOBS if j in seen.outcomes]
+        jobs = ran_jobs(seen.outcomes)
         lines.append(f"    - test: {yaml_string(seen.title)}")
         if seen.file:
             lines.append(f"      file: {yaml_string(seen.file)}")
         lines.append("      kind: regression  # scenario | probe | regression")
-        lines.append(f"      jobs: [{', '.join(jobs)}]  # {_seen_comment(seen)}")
+        lines.append(f"      jobs: [{', '.join(jobs)}]  # {seen_note(seen.outcomes)}")
     if gathered.more:
         lines.append(f"  # {gathered.more} more test title(s) mention #{issue} and were left out")
     lines.append("---")
