@@ -1,4 +1,4 @@
-"""Command line: `qualify check`, `qualify lint`, `qualify init`. Thin: parse arguments, call the core, exit code."""
+"""Command line: `qualify check`, `lint`, `init`, `adopt`. Thin: parse arguments, call the core, exit code."""
 
 from __future__ import annotations
 
@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="validate TRACKING.md declarations", description="Exit 1 on any problem.")
     lint.add_argument("files", nargs="+", metavar="TRACKING.md")
     _add_init(sub)
+    _add_adopt(sub)
     return parser
 
 
@@ -209,6 +210,61 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
     workspace = Path(args.workspace) if args.workspace else Path.cwd()
     return run_init(issue, globs, workspace, out, err, allow_outside=args.allow_outside_workspace)
+
+
+def _add_adopt(sub: argparse._SubParsersAction) -> None:
+    adopt = sub.add_parser(
+        "adopt",
+        help="draft qualify blocks into existing free-form TRACKING.md files, from what they say and the results",
+        description=(
+            "For each TRACKING.md without a qualify block: draft one from the document (issue, title, quoted test "
+            "titles confirmed against the results, partner, the partner's flow, area) and the tests whose titles "
+            "mention the issue; print it as a unified diff, insert it with --write (the document's own lines are "
+            "never changed), and say what `qualify check` decides with the drafts. Exit 0 drafted, 1 no document "
+            "could be given a block, 2 could not run."
+        ),
+    )
+    adopt.add_argument(
+        "paths",
+        nargs="*",
+        metavar="TRACKING.md|DIR|GLOB",
+        help="documents, folders (their **/TRACKING.md) or globs (default docs/issues/**/TRACKING.md)",
+    )
+    adopt.add_argument("--mock-results", action="append", metavar="GLOB", help="JUnit XML of the mock job")
+    adopt.add_argument("--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job")
+    adopt.add_argument("--write", action="store_true", help="insert the drafted blocks into the files")
+    adopt.add_argument("--workspace", metavar="DIR", help="resolve paths relative to DIR (default: current directory)")
+    adopt.add_argument("--allow-outside-workspace", action="store_true", help="allow files outside the workspace")
+    adopt.add_argument("--max-file-bytes", metavar="N", help="refuse a results file larger than N bytes (default 100M)")
+    adopt.add_argument(
+        "--max-total-bytes", metavar="N", help="refuse results larger than N bytes together (default 500M)"
+    )
+
+
+def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qualify.app.adopt import AdoptOptions, run_adopt
+    from qualify.app.check import DEFAULT_TRACKING, env_today
+
+    globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
+    missing = [f"--{job}-results" for job, v in globs.items() if not v]
+    if missing:
+        raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
+    workspace = Path(args.workspace) if args.workspace else Path.cwd()
+    tracking = []
+    for path in args.paths or [DEFAULT_TRACKING]:
+        folder = Path(path) if Path(path).is_absolute() else workspace / path
+        tracking.append(f"{path.rstrip('/')}/**/TRACKING.md" if folder.is_dir() else path)
+    opts = AdoptOptions(
+        tracking=tracking,
+        mock_results=globs["mock"],
+        real_results=globs["real"],
+        workspace=workspace,
+        write=args.write,
+        allow_outside_workspace=args.allow_outside_workspace,
+        max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes") if args.max_file_bytes else None,
+        max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes") if args.max_total_bytes else None,
+    )
+    return run_adopt(opts, out, err, today=env_today())
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -332,6 +388,8 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
             return _lint(args, out)
         if args.command == "init":
             return _init(args, out, err)
+        if args.command == "adopt":
+            return _adopt(args, out, err)
         parser.print_help(out)
         return EXIT_ERROR
     except QualifyError as exc:

@@ -7,8 +7,6 @@ block is generated text, so every untrusted title is written as a quoted YAML sc
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +16,10 @@ from qualify.core.matching import canonical, mentioned_issues
 from qualify.core.model import JOBS, JobCounts, Outcome, TestCase
 from qualify.errors import QualifyError
 from qualify.results.junit import read_testcases
+from qualify.tracking.writer import yaml_string
 from qualify.workspace import expand
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone
-# Characters PyYAML refuses even inside quotes, and the line breaks it accepts there but folds
-# (NEL, LS, PS; str.splitlines() splits at them too, so a title holding `\u2028---` would end the
-# front matter early): written as \u escapes instead.
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(slots=True)
@@ -96,12 +91,6 @@ def gather(cases: Iterable[TestCase], issue: int) -> Gathered:
     for case in cases:
         g.add(case)
     return g.result()
-
-
-def yaml_string(text: str) -> str:
-    """A double-quoted YAML scalar: JSON string syntax, non-printable characters escaped."""
-    quoted = json.dumps(text, ensure_ascii=False)
-    return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def seen_note(outcomes: dict[str, set[str]]) -> str:
