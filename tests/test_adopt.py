@@ -189,3 +189,121 @@ def test_a_second_run_leaves_every_declared_file_alone(adopted):
     assert {p.relative_to(work).as_posix(): p.read_bytes() for p in work.glob(DOCS)} == adopted["after"]
     assert "0 drafted, 11 already declared, 2 without a test" in out
     assert code == 1  # nothing could be drafted: the two documents without a test are still without one
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents qualify must leave alone, or survive
+
+
+def workspace(tmp_path: Path, docs: dict[str, bytes]) -> Path:
+    shutil.copytree(FIXTURE / "results", tmp_path / "results")
+    for rel, data in docs.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return tmp_path
+
+
+MISQUOTE = "Issue #462: no session.update after output_audio.done until output_text.done"
+
+
+def test_documents_it_must_not_touch_and_hostile_ones(tmp_path):
+    declared = b"---\nqualify:\n  issue: 480\n  coverage:\n    - test: x\n---\n# Issue #480\n"
+    broken = b"# Issue #481\n\n```yaml qualify\nissue: [\n```\n"
+    docs = {
+        "docs/issues/ISSUE-480/TRACKING.md": declared,
+        "docs/issues/ISSUE-481/TRACKING.md": broken,
+        "docs/issues/ISSUE-482/TRACKING.md": b"# Issue #482\n" + b"filler line\n" * 100_000,  # over 1 MiB
+        "docs/issues/ISSUE-483/TRACKING.md": b"# Issue #483\n\xff\xfe binary \x00\x01",
+        "docs/issues/ISSUE-484/TRACKING.md": b"# Issue #484\n\nnul \x00 inside\n",
+        # the same issue as a declared one: its tests belong in that file
+        "docs/issues/ISSUE-480-again/TRACKING.md": b"# Issue #480\n\nthe test (Issue #480 fix: handler ignores it)\n",
+        # CRLF, no final newline, the misquote: drafted, line ends kept
+        "docs/issues/ISSUE-462/TRACKING.md": f"# Issue #462\r\n\r\nadded failing test ({MISQUOTE})".encode(),
+    }
+    ws = workspace(tmp_path, docs)
+    code, out, err = run("docs/issues", *RESULTS, "--write", cwd=ws)
+    assert code == 0, out + err
+    assert "Traceback" not in out + err
+    for rel in list(docs)[:6]:
+        assert (ws / rel).read_bytes() == docs[rel], rel
+    assert "ISSUE-480/TRACKING.md: already declares #480; left as it is" in out
+    assert "ISSUE-481/TRACKING.md: has a qualify block or front matter that does not read (line 4)" in out
+    assert "ISSUE-482/TRACKING.md: larger than 1048576 bytes" in out
+    assert "ISSUE-483/TRACKING.md: not UTF-8 text (line 2)" in out
+    assert "ISSUE-484/TRACKING.md: holds NUL bytes" in out
+    assert "ISSUE-480-again/TRACKING.md: #480 is already declared by docs/issues/ISSUE-480/TRACKING.md" in out
+    new = (ws / "docs/issues/ISSUE-462/TRACKING.md").read_bytes()
+    old = docs["docs/issues/ISSUE-462/TRACKING.md"]
+    chunk = inserted(old, new)
+    assert b"\n" not in chunk.replace(b"\r\n", b"") and not new.endswith(b"\n")
+    defect = parse_tracking(new.decode(), "docs/issues/ISSUE-462/TRACKING.md").defect
+    assert defect.coverage[0].test.endswith("(responseInProgress not cleared on audio.done alone)")
+
+
+def test_a_document_without_a_test_gets_no_block_and_says_what_to_add(tmp_path):
+    ws = workspace(tmp_path, {"docs/issues/ISSUE-9001/TRACKING.md": b"# Issue #9001\n\nSee `tests/a.test.ts`.\n"})
+    code, out, _ = run(*RESULTS, cwd=ws)  # the default glob
+    assert code == 1
+    assert (
+        "docs/issues/ISSUE-9001/TRACKING.md: no test: it quotes no test title, though it names test files "
+        "(tests/a.test.ts), and no test title in the results mentions #9001. Quote the title"
+    ) in out
+    assert (ws / "docs/issues/ISSUE-9001/TRACKING.md").read_bytes() == b"# Issue #9001\n\nSee `tests/a.test.ts`.\n"
+
+
+def test_a_quoted_title_no_test_has_is_declared_and_said_not_found(tmp_path):
+    text = b"# Issue #9002\n\nThe E2E test `9002. the partner flow completes without an error` covers it.\n"
+    ws = workspace(tmp_path, {"docs/issues/ISSUE-9002/TRACKING.md": text})
+    code, out, _ = run(*RESULTS, "--write", cwd=ws)
+    assert code == 0, out
+    block = inserted(text, (ws / "docs/issues/ISSUE-9002/TRACKING.md").read_bytes()).decode()
+    assert '    - test: "9002. the partner flow completes without an error"  # not in the results\n' in block
+    assert "      # jobs: [mock, real]  # where it must pass (left out: both)" in block
+    r = qualify("check", "--workspace", str(ws), *RESULTS)
+    assert "test-not-found" in r.stdout and r.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--mock-results", "results/mock/*.xml"], "--real-results required"),
+        (["nothing/**/TRACKING.md", *RESULTS], "matched no TRACKING.md"),
+        (["--mock-results", "nope/*.xml", "--real-results", "results/real/*.xml"], "matched no file"),
+        (["../elsewhere/TRACKING.md", *RESULTS], "outside the workspace"),
+        ([*RESULTS, "--max-file-bytes", "1K"], "over the per-file limit"),
+    ],
+)
+def test_errors_exit_2_with_one_line(tmp_path, args, words):
+    ws = workspace(tmp_path, {"docs/issues/ISSUE-1/TRACKING.md": b"# Issue #1\n"})
+    code, _, err = run(*args, cwd=ws)
+    assert code == 2 and words in err, err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_a_closest_title_must_name_the_same_issue_and_hold_most_words():
+    from qualify.app.adopt import plausible
+
+    real = (
+        "OpenAI proxy integration (Issue #381) Issue #462: does not send session.update after output_audio.done "
+        "until output_text.done (responseInProgress not cleared on audio.done alone)"
+    )
+    assert plausible(MISQUOTE, real)
+    assert not plausible(MISQUOTE, real.replace("#462", "#459"))  # another issue's test
+    assert not plausible("Issue #462: reconnects after a dropped socket", real)  # the words are not there
+    assert plausible("proxy forwards the error", "when upstream sends error, proxy forwards the error")
+
+
+def test_an_abbreviated_title_stands_for_the_one_name_that_fits_it():
+    from qualify.app.adopt import _Elisions
+    from qualify.tracking.draft import Quote
+
+    q = Quote("translates InjectUserMessage … ConversationText", 1, False, False, None, "")
+    e = _Elisions([((0, 0), q)])
+    for name in (
+        "suite translates InjectUserMessage to conversation.item.create and output_text.done to ConversationText",
+        "suite translates Settings to session.update",  # no fragment
+        "suite ConversationText then translates InjectUserMessage",  # fragments out of order
+    ):
+        e.see(name)
+    assert len(e.names[(0, 0)]) == 1

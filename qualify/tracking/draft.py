@@ -60,12 +60,16 @@ _SEPARATORS = " \t-–—:|·,"
 _ARROW = re.compile(r"\s*(?:→|->|⟶|=>)\s*")
 _CHAIN_STOP = re.compile(r"[()\[\]|;:]|\.\s|$")
 _PARTNER_WORD = re.compile(r"\bpartner(?:s|'s)?\b(?!-)", re.IGNORECASE)
+_NAMED = r"\*\*[^*\n]+\*\*|`[^`\n]+`"  # a name set off in bold or code
 _REPORTED_BY = re.compile(
-    r"\breported by\s+(?:the\s+)?(?:partner\s+)?(?P<name>\*\*[^*\n]+\*\*|`[^`\n]+`|[\w][\w.&'-]*(?: [A-Z][\w.&'-]*)?)",
+    rf"\breported by\s+(?:the\s+)?(?:partner\s+)?(?P<name>{_NAMED}|[\w][\w.&'-]*(?: (?-i:[A-Z])[\w.&'-]*)?)",
     re.IGNORECASE,
 )
+# "Partner: globex", "partner is Acme", "partner **voice-commerce**", "partner Acme" (not "partner saw it").
 _PARTNER_IS = re.compile(
-    r"\bpartner\b[ \t]*(?::|=|\bis\b)?[ \t]*(?P<name>\*\*[^*\n]+\*\*|`[^`\n]+`|[A-Za-z][\w.&'-]*)", re.IGNORECASE
+    rf"\bpartner\b(?:[ \t]*(?::|=|\bis\b)[ \t]*(?P<said>{_NAMED}|[A-Za-z][\w.&'-]*)"
+    rf"|[ \t]+(?P<name>{_NAMED}|(?-i:[A-Z])[\w.&'-]*))",
+    re.IGNORECASE,
 )
 _NAME_FLOW = re.compile(r"(?P<name>[A-Za-z][\w.&-]*)(?:'s|’s)?\s+flow\b", re.IGNORECASE)
 _NOT_A_NAME = frozenset(
@@ -432,7 +436,7 @@ def _partner_and_chain(lines: list[_Line]) -> tuple[Said | None, int | None, Sai
         if partner is None:
             for rx in (_REPORTED_BY, _PARTNER_IS):
                 m = rx.search(plain)
-                name = _name(m.group("name")) if m else None
+                name = _name(m.group("name") or m.groupdict().get("said") or "") if m else None
                 if name:
                     partner = Said(name, number, one_line(plain[max(0, m.start() - 20) : m.end() + 20]))
                     break
