@@ -5,10 +5,11 @@ with the guards `qualify check` uses (`plan_results`), confirms each quoted test
 them, prints each draft as a unified diff, inserts it with `--write`, and runs the check pipeline
 in process on the drafted text to say what `qualify check` will then decide.
 
-The results are read in two passes: the first confirms the quoted titles (the matcher's exact
-match and its closest titles, abbreviated titles, the tests whose titles mention each issue); the
-second, with the titles the draft will declare, gives the jobs and files each one ran in. The
-check itself reads them a third time. Each pass streams, in bounded memory.
+The results are read in up to two passes: the first confirms the quoted titles (the matcher's exact
+match and its closest titles, abbreviated titles, the tests whose titles mention each issue) and
+gives the jobs and files of those it matched as quoted; a second, only when a title was reworded or
+abbreviated in the document, does so for the titles the draft writes instead. The check itself
+reads them once more. Each pass streams, in bounded memory.
 """
 
 from __future__ import annotations
@@ -259,7 +260,8 @@ class _Found:
     quote: d.Quote
     how: str
     title: str  # what the entry will declare
-    matches: int = 0
+    matches: int = 0  # names an abbreviated title fits (UNCLEAR)
+    found: dict[str, Match] | None = None  # per job, when pass 1 already matched the title (EXACT)
 
 
 def _words(text: str) -> set[str]:
@@ -325,9 +327,9 @@ def _decide(p1: _Pass1, di: int) -> list[_Found]:
             elif q.cue:
                 out.append(_Found(q, d.UNCLEAR, q.text, matches=len(names)))
             continue
-        book = p1.matcher.book
-        if any(book.get(di, ei, job).total for job in JOBS):
-            out.append(_Found(q, d.EXACT, q.text))
+        found = {job: p1.matcher.book.get(di, ei, job) for job in JOBS}
+        if any(m.total for m in found.values()):
+            out.append(_Found(q, d.EXACT, q.text, found=found))
         elif q.cue:
             name = _closest(p1, di, ei, q)
             if name:
@@ -359,14 +361,15 @@ def _file(doc_file: str | None, matches: dict[str, Match]) -> str | None:
 
 
 def _entries(docs_found: list[tuple[Doc, list[_Found], Gatherer | None]], plan: list[tuple[str, list[Found]]]) -> None:
-    """Second pass over the results, then each document's draft."""
+    """Where each title the drafts declare ran, then each document's draft. Titles pass 1 matched as
+    quoted already know; the closest and written-out ones take a second pass over the results."""
     defects: list[Defect] = []
     for doc, found, _ in docs_found:
         assert doc.facts is not None and doc.facts.issue is not None
         entries = [
             CoverageEntry(test=x.title, file=None, kind="regression", jobs=JOBS, line=1)
             for x in found
-            if x.how in (d.EXACT, d.CLOSEST, d.ELIDED)
+            if x.how in (d.CLOSEST, d.ELIDED)
         ]
         defects.append(_defect(doc.facts.issue, doc.display, entries))
     matcher = Matcher(defects)
@@ -385,8 +388,10 @@ def _entries(docs_found: list[tuple[Doc, list[_Found], Gatherer | None]], plan: 
                     d.Entry(x.how, x.title, x.quote, file=x.quote.file, kind=kind, kind_words=words, matches=x.matches)
                 )
                 continue
-            matches = {job: matcher.book.get(di, ei, job) for job in JOBS}
-            ei += 1
+            matches = x.found
+            if matches is None:
+                matches = {job: matcher.book.get(di, ei, job) for job in JOBS}
+                ei += 1
             outcomes = _outcomes(matches)
             if not outcomes:  # cannot happen: pass 1 found it; say so rather than guess
                 entries.append(d.Entry(d.NOT_FOUND, x.quote.text, x.quote, file=x.quote.file, kind=kind))
