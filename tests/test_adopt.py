@@ -307,3 +307,36 @@ def test_an_abbreviated_title_stands_for_the_one_name_that_fits_it():
     ):
         e.see(name)
     assert len(e.names[(0, 0)]) == 1
+
+
+def test_test_names_from_a_real_runner_with_quotes_and_separators_read_back(tmp_path):
+    # jest-junit's own output: `doubles "#470" to "#470#470"` under a `parser › tokens` describe.
+    runner = ROOT / "tests" / "fixtures" / "runners" / "jest" / "default.xml"
+    for job in ("mock", "real"):
+        (tmp_path / "results" / job).mkdir(parents=True)
+        shutil.copy(runner, tmp_path / "results" / job / "jest.xml")
+    doc = tmp_path / "docs/issues/ISSUE-470/TRACKING.md"
+    doc.parent.mkdir(parents=True)
+    doc.write_bytes(b"# Issue #470: expired cards\n")
+    code, out, err = run(*RESULTS, "--write", cwd=tmp_path)
+    assert code == 0, out + err
+    defect = parse_tracking(doc.read_text(), "docs/issues/ISSUE-470/TRACKING.md").defect
+    assert sorted(e.test for e in defect.coverage) == [
+        "checkout rejects an expired card (#470)",
+        'parser › tokens doubles "#470" to "#470#470"',
+    ]
+    assert "tracking-invalid" not in qualify("lint", str(doc)).stdout
+
+
+def test_a_draft_that_does_not_read_back_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
+    from qualify.tracking import draft
+
+    real = draft.render_block
+    monkeypatch.setattr(draft, "render_block", lambda dr: [*real(dr), "  coverage: [broken"])
+    text = f"# Issue #462\n\nadded failing test ({MISQUOTE})\n".encode()
+    ws = workspace(tmp_path, {"docs/issues/ISSUE-462/TRACKING.md": text})
+    code, out, _ = run(*RESULTS, "--write", cwd=ws)
+    assert code == 2
+    assert "ISSUE-462/TRACKING.md: the drafted block did not read back (line" in out
+    assert "--- a/docs" not in out  # no diff of a block that would not work
+    assert (ws / "docs/issues/ISSUE-462/TRACKING.md").read_bytes() == text
