@@ -270,7 +270,7 @@ def test_a_quoted_title_no_test_has_is_declared_and_said_not_found(tmp_path):
         (["--mock-results", "results/mock/*.xml"], "--real-results required"),
         (["nothing/**/TRACKING.md", *RESULTS], "matched no TRACKING.md"),
         (["--mock-results", "nope/*.xml", "--real-results", "results/real/*.xml"], "matched no file"),
-        (["../elsewhere/TRACKING.md", *RESULTS], "outside the workspace"),
+        (["../elsewhere/TRACKING.md", *RESULTS], "which does not exist"),  # typed paths may lie outside
         ([*RESULTS, "--max-file-bytes", "1K"], "over the per-file limit"),
     ],
 )
@@ -340,3 +340,14 @@ def test_a_draft_that_does_not_read_back_is_refused_and_nothing_is_written(tmp_p
     assert "ISSUE-462/TRACKING.md: the drafted block did not read back (line" in out
     assert "--- a/docs" not in out  # no diff of a block that would not work
     assert (ws / "docs/issues/ISSUE-462/TRACKING.md").read_bytes() == text
+
+
+def test_a_link_out_of_the_workspace_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "ISSUE-2").mkdir(parents=True)
+    (outside / "ISSUE-2" / "TRACKING.md").write_bytes(b"# Issue #2\n")
+    ws = workspace(tmp_path / "ws", {"docs/issues/ISSUE-1/TRACKING.md": b"# Issue #1\n"})
+    (ws / "docs/issues/elsewhere").symlink_to(outside, target_is_directory=True)
+    code, _, err = run(*RESULTS, cwd=ws)
+    assert code == 2 and "outside the workspace" in err, err
+    assert (outside / "ISSUE-2" / "TRACKING.md").read_bytes() == b"# Issue #2\n"

@@ -1,6 +1,7 @@
 """Acceptance: the CLI on files, exit codes and messages (as a user runs it)."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -148,7 +149,8 @@ def test_requested_issue_that_is_not_declared(tmp_path):
     assert "tracking-missing" in r.stdout and "#470" in r.stdout
 
 
-def test_files_outside_the_workspace_are_refused(tmp_path):
+def test_files_outside_the_workspace_are_refused_in_github_actions(tmp_path):
+    # Outside GitHub Actions a typed `../` path is the person's choice (tests/test_cli_as_typed.py).
     r = qualify(
         "check",
         "--workspace",
@@ -157,6 +159,7 @@ def test_files_outside_the_workspace_are_refused(tmp_path):
         "../runs/qualified/mock/*.xml",
         "--real-results",
         "../runs/qualified/real/*.xml",
+        env={**os.environ, "GITHUB_ACTIONS": "true"},
     )
     assert r.returncode == 2 and "outside the workspace" in r.stderr
 

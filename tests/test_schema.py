@@ -354,6 +354,7 @@ def test_the_schema_ships_in_the_wheel_and_lint_finds_it_there(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
     )  # fmt: skip
     assert where.stdout.strip() == str(site / "qualify" / "schema" / "tracking.schema.json"), where.stdout + where.stderr
+    assert (site / "qualify" / "schema" / "report.schema.json").is_file()  # for tools that read the JSON report
 
 
 def test_pre_commit_hook_runs_the_console_script_on_tracking_files():

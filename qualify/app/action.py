@@ -93,6 +93,7 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         DEFAULT_TRACKING,
         CheckOptions,
         env_today,
+        json_report_target,
         run,
         write_outputs,
     )
@@ -160,6 +161,8 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
             max_total_bytes=parse_bytes(max_total, "input max-total-bytes") if max_total else DEFAULT_MAX_TOTAL_BYTES,
             secrets=hide,
         )
+        # Inside the workspace, as its documentation says: refused before the work, not after it.
+        json_report_target(opts, report_path, "input json-report")
     except QualifyError as exc:
         message = workflow.redact(f"qualify: {exc}", hide)
         out.write(workflow.command("error", message, title="qualify") + "\n")
@@ -176,7 +179,8 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
             )
             write_outputs(fallback, None, str(exc), io.StringIO(), exc.code)
         except QualifyError as write_exc:
-            err.write(workflow.error_line(str(write_exc), hide))
+            if write_exc.code != exc.code or exc.code != "outside-workspace":  # a refused path is said once
+                err.write(workflow.error_line(str(write_exc), hide))
         return 2
     from qualify.app.progress import Progress
 

@@ -31,7 +31,7 @@ from qualify.results.junit import is_pathlike, read_testcases
 from qualify.tracking import draft as d
 from qualify.tracking.lint import load_validator, schema_violations, static_findings
 from qualify.tracking.parse import parse_tracking
-from qualify.workspace import Found, find
+from qualify.workspace import TRACKING_IN_DIRECTORY, Found, search, searched
 
 CLOSEST_MIN = 0.5  # difflib ratio a same-issue title needs to stand for a reworded one
 WORD_SHARE = 0.6  # share of a quoted title's words a closest title must hold
@@ -49,6 +49,7 @@ class AdoptOptions:
     workspace: Path
     write: bool = False
     allow_outside_workspace: bool = False
+    typed_outside_workspace: bool = False  # as `qualify check`'s: paths a person typed, off in Actions
     max_file_bytes: int | None = None
     max_total_bytes: int | None = None
 
@@ -530,6 +531,7 @@ def run_adopt(opts: AdoptOptions, out: TextIO, err: TextIO, today: object | None
         tracking=opts.tracking,
         workspace=opts.workspace,
         allow_outside_workspace=opts.allow_outside_workspace,
+        typed_outside_workspace=opts.typed_outside_workspace,
     )
     if opts.max_file_bytes:
         check_opts.max_file_bytes = opts.max_file_bytes
@@ -539,10 +541,18 @@ def run_adopt(opts: AdoptOptions, out: TextIO, err: TextIO, today: object | None
         check_opts.today = today  # type: ignore[assignment]
     if not opts.workspace.is_dir():
         raise QualifyError(f"workspace {opts.workspace} is not a directory", code="usage")
-    found = find(opts.tracking, opts.workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace)
+    found = search(
+        opts.tracking,
+        opts.workspace,
+        what="TRACKING.md",
+        allow_outside=opts.allow_outside_workspace,
+        typed_outside=opts.typed_outside_workspace,
+        in_directory=TRACKING_IN_DIRECTORY,
+    ).files
     if not found:
         shown = ", ".join(repr(t) for t in opts.tracking)
-        raise QualifyError(f"{shown} matched no TRACKING.md under {opts.workspace}", code="usage")
+        where = searched(opts.tracking, opts.workspace, TRACKING_IN_DIRECTORY)
+        raise QualifyError(f"{shown} matched no TRACKING.md ({where})", code="usage")
     docs = [_load(f) for f in found]
     plan, _ = plan_results(check_opts)
     p1 = _first_pass(docs)

@@ -27,7 +27,14 @@ from qualify.render import workflow_commands as workflow
 from qualify.render.json_report import build_report, error_report
 from qualify.results.junit import read_testcases
 from qualify.tracking.parse import issue_from_path, parse_tracking
-from qualify.workspace import Found, expand, find
+from qualify.workspace import (
+    RESULTS_IN_DIRECTORY,
+    TRACKING_IN_DIRECTORY,
+    Found,
+    output_target,
+    search,
+    searched,
+)
 
 DEFAULT_TRACKING = "docs/issues/**/TRACKING.md"
 MAX_TRACKING_BYTES = 1024 * 1024
@@ -54,6 +61,9 @@ class CheckOptions:
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
     annotations: bool = False
     allow_outside_workspace: bool = False
+    # The command line outside GitHub Actions: paths the person typed may lie outside the workspace
+    # (links met inside them still may not). The Action never sets it.
+    typed_outside_workspace: bool = False
     github: github_io.GitHubOptions = field(default_factory=github_io.GitHubOptions)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
@@ -138,21 +148,23 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
     with _gc_paused():
-        tracking_files = expand(
-            opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace
-        )
+        tracking_files = _find(opts, opts.tracking, "TRACKING.md", TRACKING_IN_DIRECTORY, "--tracking", progress)
         reads = [
-            parse_tracking(opts.tracking_texts[d], d) if d in opts.tracking_texts else read_tracking_file(p, d)
-            for p, d in tracking_files
+            parse_tracking(opts.tracking_texts[f.display], f.display)
+            if f.display in opts.tracking_texts
+            else read_tracking_file(f.real, f.display)
+            for f in tracking_files
         ]
         config, defects, selection, sources = _select(opts, api, reads, tmp)
+        if not tracking_files:
+            selection = _no_tracking(opts, selection)
         matcher = Matcher(defects)
     # They live to the end: out of the collections during reading (each full one scanned them all
     # again), and out of copy-on-write in forked readers. collect() unfreezes.
     gc.freeze()
     counts = {job: JobCounts() for job in JOBS}
     # Every file is found and sized before any is read; the workers below get the whole list at once.
-    plan, total = plan_results(opts, sources)
+    plan, total = plan_results(opts, sources, progress)
     tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
     workers = _workers(total, len(tasks))
     readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
@@ -172,7 +184,7 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
 
 
 def plan_results(
-    opts: CheckOptions, sources: dict[str, list[tuple[Path, str]]] | None = None
+    opts: CheckOptions, sources: dict[str, list[tuple[Path, str]]] | None = None, progress: Reporter | None = None
 ) -> tuple[list[tuple[str, list[Found]]], int]:
     """Every results file of both jobs, found and sized before any is read, and their total bytes.
 
@@ -180,18 +192,20 @@ def plan_results(
     `sources` (artifacts of another run) replace the local glob of their job.
     """
     sources = sources or {}
+    progress = progress or Silent()
     globs = {"mock": opts.mock_results, "real": opts.real_results}
     plan: list[tuple[str, list[Found]]] = []
     total = 0
     for job in JOBS:
-        if job in sources:
+        if job in sources:  # an artifact of another run replaces the local glob of its job
             files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
         else:
-            files = find(globs[job], opts.workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
+            files = _find(opts, globs[job], f"{job} results", RESULTS_IN_DIRECTORY, f"--{job}-results", progress)
         if not files:
             shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
+            where = searched(globs[job], opts.workspace, RESULTS_IN_DIRECTORY)
             raise QualifyError(
-                f"--{job}-results {shown} matched no file under {opts.workspace}; "
+                f"--{job}-results {shown} matched no file ({where}); "
                 f"check the path and that the {job} job's JUnit files were downloaded or written",
                 code="results-missing",
             )
@@ -205,6 +219,43 @@ def plan_results(
                 )
         plan.append((job, files))
     return plan, total
+
+
+def _find(
+    opts: CheckOptions, patterns: list[str], what: str, in_directory: str, flag: str, progress: Reporter
+) -> list[Found]:
+    """The files of one input; says which patterns named a directory and what was read under it."""
+    found = search(
+        patterns,
+        opts.workspace,
+        what=what,
+        allow_outside=opts.allow_outside_workspace,
+        typed_outside=opts.typed_outside_workspace,
+        in_directory=in_directory,
+    )
+    for pattern, count in found.directories:
+        progress.note(
+            workflow.plain(
+                f"{flag} {pattern} is a directory: read as {pattern.rstrip('/')}/{in_directory} ({count} file(s))"
+            )
+        )
+    return found.files
+
+
+def _no_tracking(opts: CheckOptions, selection: list[Finding]) -> list[Finding]:
+    """The tracking glob matched no file: say so, with where it looked, instead of "nothing is declared"."""
+    shown = ", ".join(repr(g) for g in opts.tracking)
+    where = searched(opts.tracking, opts.workspace, TRACKING_IN_DIRECTORY)
+    if opts.tracking == [DEFAULT_TRACKING]:
+        message = f"--tracking {shown} (the default) matched no file ({where})"
+        hint = "declare each defect in docs/issues/ISSUE-N/TRACKING.md (`qualify init N` starts one), or set --tracking"
+    else:
+        message = f"--tracking {shown} matched no file ({where})"
+        hint = (
+            f"check the glob: it is relative to the workspace {opts.workspace.resolve()} (default {DEFAULT_TRACKING})"
+        )
+    rest = [f for f in selection if not (f.code == "tracking-missing" and f.issue is None)]
+    return [Finding(code="tracking-missing", message=message, hint=hint), *rest]
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,10 +391,7 @@ def _undecodable(path: str) -> bool:
         return True
 
 
-def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> None:
-    target = Path(path)
-    if not target.is_absolute():
-        target = workspace / target
+def _write(path: str, text: str, target: Path, *, append: bool = False) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("a" if append else "w", encoding="utf-8", errors="backslashreplace") as fh:
@@ -374,19 +422,29 @@ def write_outputs(
     names and file names come from pull-request code and the runner interprets the log.
     """
     hide = opts.secrets
+    failed: QualifyError | None = None  # one output that cannot be written must not stop the others
     if opts.json_report:
         if verdict is not None:
             report = build_report(verdict)
         else:
             report = {**error_report(error or ""), "error_code": error_code}
-        _write(opts.json_report, _json_text(report, hide), opts.workspace)
+        try:
+            target = json_report_target(opts, opts.json_report, "the JSON report path")
+            _write(opts.json_report, _json_text(report, hide), target)
+        except QualifyError as exc:
+            failed = exc
     if opts.summary:
         text = (
             summary.render_summary(verdict, opts.github.blob_base())
             if verdict is not None
             else summary.render_error_summary(error or "")
         )
-        _write(opts.summary, workflow.redact(text, hide), opts.workspace, append=True)
+        # Not confined: in a workflow it is the runner's GITHUB_STEP_SUMMARY file, outside the workspace.
+        target = output_target(opts.summary, opts.workspace, confined=False, what="--summary")
+        try:
+            _write(opts.summary, workflow.redact(text, hide), target, append=True)
+        except QualifyError as exc:
+            failed = failed or exc
     if verdict is not None:
         for line in console.render_text(verdict).split("\n"):
             out.write(workflow.plain(workflow.redact(line, hide)) + "\n")
@@ -396,6 +454,15 @@ def write_outputs(
     elif opts.annotations:
         message = workflow.redact(f"qualify could not evaluate: {error}", hide)
         out.write(workflow.command("error", message, title="qualify") + "\n")
+    if failed is not None:
+        raise failed
+
+
+def json_report_target(opts: CheckOptions, path: str, what: str) -> Path:
+    """Where the JSON report goes; inside the workspace unless the person typed it on their machine
+    (or passed --allow-outside-workspace): pull-request code could link it anywhere."""
+    confined = not (opts.allow_outside_workspace or opts.typed_outside_workspace)
+    return output_target(path, opts.workspace, confined=confined, what=what)
 
 
 def exit_code(verdict: Verdict, mode: str) -> int:

@@ -20,6 +20,30 @@ if TYPE_CHECKING:
 
 EXIT_ERROR = 2
 
+# Results and tracking flags take several paths each (what the shell makes of an unquoted glob),
+# quoted globs, and directories, and may repeat.
+_RESULTS_HELP = (
+    "JUnit XML of the {job} job: files, quoted globs (** allowed) or directories (every *.xml under them); "
+    "several may follow the flag, and it may repeat"
+)
+_CHECK_DESCRIPTION = (
+    "Exit 0 qualified, 1 not qualified, 2 could not evaluate. Defaults differ from the Action's in three "
+    "places: the command line writes no JSON report unless --json-report is given (the Action writes "
+    "qualify-report.json, which its `report` output names), appends no summary unless --summary is given "
+    "(the Action appends to the job summary), and prints annotations only when GITHUB_ACTIONS=true. "
+    "Outside GitHub Actions, paths you type may lie outside the workspace; links inside them may not."
+)
+
+
+def _paths_flag(parser: argparse.ArgumentParser, flag: str, help_text: str, metavar: str = "PATH") -> None:
+    parser.add_argument(flag, nargs="+", action="extend", metavar=metavar, help=help_text)
+
+
+def in_github_actions() -> bool:
+    """Inside a workflow the command line confines paths as the Action does; on a person's machine
+    the paths they type are their choice."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
 
 def split_list(values: list[str] | None) -> list[str]:
     """Comma-, space- or newline-separated values, possibly given several times."""
@@ -73,23 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qualify {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = sub.add_parser(
-        "check",
-        help="decide whether the release is qualified",
-        description="Exit 0 qualified, 1 not qualified, 2 could not evaluate.",
-    )
-    check.add_argument(
-        "--mock-results", action="append", metavar="GLOB", help="JUnit XML of the mock job (repeatable, ** allowed)"
-    )
-    check.add_argument(
-        "--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job (repeatable)"
-    )
-    check.add_argument(
-        "--tracking", action="append", metavar="GLOB", help="TRACKING.md files (default docs/issues/**/TRACKING.md)"
+    check = sub.add_parser("check", help="decide whether the release is qualified", description=_CHECK_DESCRIPTION)
+    check.set_defaults(subparser=check)
+    _paths_flag(check, "--mock-results", _RESULTS_HELP.format(job="mock"))
+    _paths_flag(check, "--real-results", _RESULTS_HELP.format(job="real-API"))
+    _paths_flag(
+        check,
+        "--tracking",
+        "TRACKING.md files, quoted globs or directories (every TRACKING.md under them); "
+        "default docs/issues/**/TRACKING.md",
     )
     check.add_argument(
         "--issues",
-        action="append",
+        nargs="+",
+        action="extend",
         metavar="N,N",
         help="only these issues, or milestone:NAME / label:NAME (needs --token); each must be declared",
     )
@@ -99,8 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help="areas that need real-API proof (default backend,proxy)",
     )
-    check.add_argument("--json-report", metavar="PATH", help="write the JSON report here")
-    check.add_argument("--summary", metavar="PATH", help="append the Markdown summary here")
+    check.add_argument(
+        "--json-report",
+        metavar="PATH",
+        help="write the JSON report here (default: none; the Action writes qualify-report.json)",
+    )
+    check.add_argument(
+        "--summary",
+        metavar="PATH",
+        help="append the Markdown summary here (default: none; the Action appends to the job summary)",
+    )
     check.add_argument(
         "--mode",
         choices=("enforce", "report"),
@@ -118,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--allow-outside-workspace",
         action="store_true",
-        help="allow result and TRACKING.md files outside the workspace",
+        help="also accept links that lead out of the workspace, and, when GITHUB_ACTIONS=true, paths outside it "
+        "(elsewhere, paths you type may already lie outside it)",
     )
     check.add_argument(
         "--max-file-bytes",
@@ -140,8 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annot.add_argument("--no-annotations", dest="annotations", action="store_false")
 
-    lint = sub.add_parser("lint", help="validate TRACKING.md declarations", description="Exit 1 on any problem.")
-    lint.add_argument("files", nargs="+", metavar="TRACKING.md")
+    lint = sub.add_parser(
+        "lint",
+        help="validate TRACKING.md declarations",
+        description="Exit 1 on any problem, 2 when a path names no file.",
+    )
+    lint.set_defaults(subparser=lint)
+    lint.add_argument(
+        "files",
+        nargs="*",
+        metavar="PATH",
+        help="TRACKING.md files, directories (every TRACKING.md under them) or quoted globs; "
+        "default docs/issues/**/TRACKING.md, as for check",
+    )
     _add_init(sub)
     _add_adopt(sub)
     return parser
@@ -190,26 +231,60 @@ def _add_init(sub: argparse._SubParsersAction) -> None:
             "(#462, Issue 462, ISSUE-462) with the jobs it ran in and its file. Exit 1 when none does."
         ),
     )
-    init.add_argument("issue", metavar="ISSUE", help="the issue number, e.g. 462 or #462")
-    init.add_argument("--mock-results", action="append", metavar="GLOB", help="JUnit XML of the mock job")
-    init.add_argument("--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job")
+    init.set_defaults(subparser=init)
+    # Optional for argparse only: `init --mock-results a.xml b.xml 462` gives the number to the flag,
+    # and _init takes it back.
+    init.add_argument("issue", nargs="?", metavar="ISSUE", help="the issue number, e.g. 462 or #462")
+    _paths_flag(init, "--mock-results", _RESULTS_HELP.format(job="mock"))
+    _paths_flag(init, "--real-results", _RESULTS_HELP.format(job="real-API"))
     init.add_argument("--workspace", metavar="DIR", help="resolve globs relative to DIR (default: current directory)")
-    init.add_argument("--allow-outside-workspace", action="store_true", help="allow result files outside the workspace")
+    init.add_argument(
+        "--allow-outside-workspace", action="store_true", help="also accept links that lead out of the workspace"
+    )
+
+
+_ISSUE_WORD = re.compile(r"^#?[0-9]+$")
+
+
+def _issue_taken_by_flag(args: argparse.Namespace, workspace: Path) -> str | None:
+    """ISSUE when a results flag swallowed it (`--mock-results a.xml 462`): the one value that is a
+    bare number and no existing path. Removed from the flag's list."""
+    candidates = [
+        (name, i)
+        for name in ("mock_results", "real_results")
+        for i, value in enumerate(getattr(args, name) or [])
+        if _ISSUE_WORD.match(value.strip()) and not os.path.lexists(workspace / value.strip())
+    ]
+    if len(candidates) != 1:
+        return None
+    name, i = candidates[0]
+    return getattr(args, name).pop(i)
 
 
 def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from qualify.app.init import run_init
 
-    text = args.issue.strip().lstrip("#")
+    workspace = Path(args.workspace) if args.workspace else Path.cwd()
+    given = args.issue if args.issue is not None else _issue_taken_by_flag(args, workspace)
+    if given is None:
+        raise QualifyError("ISSUE required: the issue number, e.g. qualify init 462 --mock-results ...", code="usage")
+    text = given.strip().lstrip("#")
     if not text.isdigit() or int(text) <= 0:
-        raise QualifyError(f"ISSUE {args.issue!r} is not an issue number (expected e.g. 462)")
+        raise QualifyError(f"ISSUE {given!r} is not an issue number (expected e.g. 462)")
     issue = int(text)
     globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
     missing = [f"--{job}-results" for job, v in globs.items() if not v]
     if missing:
         raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
-    workspace = Path(args.workspace) if args.workspace else Path.cwd()
-    return run_init(issue, globs, workspace, out, err, allow_outside=args.allow_outside_workspace)
+    return run_init(
+        issue,
+        globs,
+        workspace,
+        out,
+        err,
+        allow_outside=args.allow_outside_workspace,
+        typed_outside=not in_github_actions(),
+    )
 
 
 def _add_adopt(sub: argparse._SubParsersAction) -> None:
@@ -224,17 +299,21 @@ def _add_adopt(sub: argparse._SubParsersAction) -> None:
             "could be given a block, 2 could not run."
         ),
     )
+    adopt.set_defaults(subparser=adopt)
     adopt.add_argument(
         "paths",
         nargs="*",
-        metavar="TRACKING.md|DIR|GLOB",
-        help="documents, folders (their **/TRACKING.md) or globs (default docs/issues/**/TRACKING.md)",
+        metavar="PATH",
+        help="TRACKING.md files, directories (every TRACKING.md under them) or quoted globs; put them before the "
+        "results flags (default docs/issues/**/TRACKING.md)",
     )
-    adopt.add_argument("--mock-results", action="append", metavar="GLOB", help="JUnit XML of the mock job")
-    adopt.add_argument("--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job")
+    _paths_flag(adopt, "--mock-results", _RESULTS_HELP.format(job="mock"))
+    _paths_flag(adopt, "--real-results", _RESULTS_HELP.format(job="real-API"))
     adopt.add_argument("--write", action="store_true", help="insert the drafted blocks into the files")
     adopt.add_argument("--workspace", metavar="DIR", help="resolve paths relative to DIR (default: current directory)")
-    adopt.add_argument("--allow-outside-workspace", action="store_true", help="allow files outside the workspace")
+    adopt.add_argument(
+        "--allow-outside-workspace", action="store_true", help="also accept links that lead out of the workspace"
+    )
     adopt.add_argument("--max-file-bytes", metavar="N", help="refuse a results file larger than N bytes (default 100M)")
     adopt.add_argument(
         "--max-total-bytes", metavar="N", help="refuse results larger than N bytes together (default 500M)"
@@ -249,18 +328,14 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     missing = [f"--{job}-results" for job, v in globs.items() if not v]
     if missing:
         raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
-    workspace = Path(args.workspace) if args.workspace else Path.cwd()
-    tracking = []
-    for path in args.paths or [DEFAULT_TRACKING]:
-        folder = Path(path) if Path(path).is_absolute() else workspace / path
-        tracking.append(f"{path.rstrip('/')}/**/TRACKING.md" if folder.is_dir() else path)
     opts = AdoptOptions(
-        tracking=tracking,
+        tracking=split_globs(args.paths) or [DEFAULT_TRACKING],
         mock_results=globs["mock"],
         real_results=globs["real"],
-        workspace=workspace,
+        workspace=Path(args.workspace) if args.workspace else Path.cwd(),
         write=args.write,
         allow_outside_workspace=args.allow_outside_workspace,
+        typed_outside_workspace=not in_github_actions(),
         max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes") if args.max_file_bytes else None,
         max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes") if args.max_total_bytes else None,
     )
@@ -280,9 +355,15 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             json_report=args.json_report,
             summary=args.summary,
             workspace=Path(args.workspace) if args.workspace else Path.cwd(),
+            allow_outside_workspace=args.allow_outside_workspace,
+            typed_outside_workspace=not in_github_actions(),
             secrets=_secrets(args.token),
         )
-        write_outputs(fallback, None, str(exc), out, exc.code)
+        try:
+            write_outputs(fallback, None, str(exc), out, exc.code)
+        except QualifyError as write_exc:
+            if write_exc.code != exc.code or exc.code != "outside-workspace":  # a refused path is said once
+                err.write(error_line(str(write_exc), _secrets(args.token)))
         raise
     from qualify.app.progress import Progress
 
@@ -296,6 +377,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         DEFAULT_TRACKING,
         CheckOptions,
         env_today,
+        json_report_target,
     )
     from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
     from qualify.github.context import GitHubOptions, env_github, validate_sources
@@ -339,7 +421,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
     validate_sources(github, flag_style=True)
     areas = tuple(a.lower() for a in split_list(args.real_api_areas)) or ("backend", "proxy")
     issues, github.issue_queries = parse_issue_selection(args.issues)
-    return CheckOptions(
+    opts = CheckOptions(
         mock_results=mock,
         real_results=real,
         tracking=split_globs(args.tracking) or [DEFAULT_TRACKING],
@@ -352,6 +434,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         today=args.today or env_today(),
         annotations=args.annotations if args.annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true",
         allow_outside_workspace=args.allow_outside_workspace,
+        typed_outside_workspace=not in_github_actions(),
         github=github,
         max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes")
         if args.max_file_bytes
@@ -361,6 +444,9 @@ def _options(args: argparse.Namespace) -> CheckOptions:
         else DEFAULT_MAX_TOTAL_BYTES,
         secrets=_secrets(args.token),
     )
+    if opts.json_report:  # refused before the work, not after it
+        json_report_target(opts, opts.json_report, "--json-report")
+    return opts
 
 
 def _secrets(token: str | None) -> tuple[str, ...]:
@@ -368,9 +454,9 @@ def _secrets(token: str | None) -> tuple[str, ...]:
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
-    from qualify.tracking.lint import lint_files
+    from qualify.tracking.lint import lint_files, lint_targets
 
-    return lint_files([Path(f) for f in args.files], out)
+    return lint_files(lint_targets(args.files, Path.cwd()), out)
 
 
 def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -378,7 +464,9 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # under the usage of the command given, not the top-level one
+            getattr(args, "subparser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
         return int(exc.code or 0)
     try:

@@ -17,7 +17,7 @@ from qualify.core.model import JOBS, JobCounts, Outcome, TestCase
 from qualify.errors import QualifyError
 from qualify.results.junit import read_testcases
 from qualify.tracking.writer import yaml_string
-from qualify.workspace import expand
+from qualify.workspace import RESULTS_IN_DIRECTORY, expand, searched
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone
 
@@ -147,15 +147,24 @@ def run_init(
     err: TextIO,
     *,
     allow_outside: bool = False,
+    typed_outside: bool = False,
 ) -> int:
     """Read both jobs' results, print the block. 0 printed, 1 no test mentions the issue."""
     gatherer = Gatherer(issue)
     counts = {job: JobCounts() for job in JOBS}
     for job in JOBS:
-        files = expand(globs[job], workspace, what=f"{job} results", allow_outside=allow_outside)
+        files = expand(
+            globs[job],
+            workspace,
+            what=f"{job} results",
+            allow_outside=allow_outside,
+            typed_outside=typed_outside,
+            in_directory=RESULTS_IN_DIRECTORY,
+        )
         if not files:
             shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
-            raise QualifyError(f"--{job}-results {shown} matched no file under {workspace}")
+            where = searched(globs[job], workspace, RESULTS_IN_DIRECTORY)
+            raise QualifyError(f"--{job}-results {shown} matched no file ({where})", code="results-missing")
         for path, display in files:
             for case in read_testcases(str(path), display, job, counts[job], keep=gatherer.wants):
                 gatherer.add(case)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from qualify.core import rules as label_rules
@@ -74,11 +75,13 @@ def select_defects(reads: list[TrackingRead], config: PolicyConfig) -> tuple[lis
     requested = set(config.requested_issues)
     defects = [d for d in seen.values() if not requested or d.issue in requested]
     reported = {f.issue for f in findings}
-    for issue in sorted(requested - set(seen) - reported):
+    missing = sorted(requested - set(seen) - reported)
+    declared = declared_list(seen) if missing else ""
+    for issue in missing:
         findings.append(
             Finding(
                 code="tracking-missing",
-                message=f"issue #{issue} was requested but no TRACKING.md declares it",
+                message=f"issue #{issue} was requested but no TRACKING.md declares it ({declared})",
                 issue=issue,
                 hint="add docs/issues/ISSUE-N/TRACKING.md with a `qualify:` block, or check --tracking",
             )
@@ -92,6 +95,19 @@ def select_defects(reads: list[TrackingRead], config: PolicyConfig) -> tuple[lis
             )
         )
     return defects, findings
+
+
+DECLARED_SHOWN = 10
+
+
+def declared_list(declared: Iterable[int]) -> str:
+    """`declared: #462, #470` (up to DECLARED_SHOWN, then how many more), for a requested issue that is not."""
+    issues = sorted(declared)
+    if not issues:
+        return "no issue is declared"
+    shown = ", ".join(f"#{i}" for i in issues[:DECLARED_SHOWN])
+    more = len(issues) - DECLARED_SHOWN
+    return f"declared: {shown}" + (f" and {more} more" if more > 0 else "")
 
 
 def not_declared(reads: list[TrackingRead], config: PolicyConfig) -> list[Finding]:

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import qualify
-from qualify.app.check import MAX_TRACKING_BYTES, read_tracking_file
+from qualify.app.check import DEFAULT_TRACKING, MAX_TRACKING_BYTES, read_tracking_file
 from qualify.core.model import Defect, Finding
 from qualify.errors import QualifyError
 from qualify.tracking.parse import raw_block
 from qualify.tracking.schema import SchemaError, Validator, Violation, to_json_data
+from qualify.workspace import TRACKING_IN_DIRECTORY, search, searched
 
 SCHEMA_NAME = "tracking.schema.json"
 
@@ -105,14 +106,43 @@ def _schema_lines(path: Path, display: str, validator: Validator, skip_line: int
     return list(dict.fromkeys(lines))
 
 
-def lint_files(paths: list[Path], out: TextIO, validator: Validator | None = None) -> int:
+def lint_targets(args: list[str], workspace: Path) -> list[tuple[Path, str]]:
+    """The files `qualify lint ARGS` reads, as (path, how to show it): each argument a file, a
+    directory (every TRACKING.md under it) or a glob expanded as `check` expands it; none means
+    check's default glob. Paths typed may lie anywhere; links met under them must stay inside them
+    or the workspace (the pre-commit hook and CI lint pull-request content)."""
+    files: dict[Path, str] = {}
+    for arg in args or [DEFAULT_TRACKING]:
+        found = search([arg], workspace, what="TRACKING.md", typed_outside=True, in_directory=TRACKING_IN_DIRECTORY)
+        if not found.files:
+            raise QualifyError(_nothing_to_lint(arg, args, workspace), code="usage")
+        for f in found.files:
+            files.setdefault(f.real, f.display)
+    return [(real, display) for real, display in files.items()]
+
+
+def _nothing_to_lint(arg: str, args: list[str], workspace: Path) -> str:
+    where = searched([arg], workspace, TRACKING_IN_DIRECTORY)
+    if not args:
+        return (
+            f"no file to lint: the default {DEFAULT_TRACKING} matched no file ({where}); "
+            "name files or directories, e.g. qualify lint path/to/TRACKING.md"
+        )
+    if (workspace / arg).is_dir():
+        return f"{arg}: no TRACKING.md under this directory ({where})"
+    if any(c in arg for c in "*?["):
+        return f"{arg!r} matched no file ({where})"
+    return f"{arg}: no such file or directory"
+
+
+def lint_files(paths: list[tuple[Path, str]], out: TextIO, validator: Validator | None = None) -> int:
+    """Lint each (path, display) file; 1 on any problem."""
     # TRACKING.md text (titles, keys) reaches these lines; in an Actions log a line starting `::`
     # would be a workflow command. The pre-commit hook and CI run lint on pull-request content.
     out = _PlainLines(out)
     validator = validator or load_validator()
     problems = 0
-    for path in paths:
-        display = str(path)
+    for path, display in paths:
         if not path.is_file():
             raise QualifyError("no such file", display)
         read = read_tracking_file(path, display)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from qualify.core.model import EVIDENCE_JOB, JOBS, KINDS, CoverageEntry, Defect, Evidence, Finding, TrackingRead, Waiver
+from qualify.tracking.yaml_words import YamlProblem, explain
 
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*yaml[ \t]+qualify[ \t]*$")
 _ISSUE_IN_PATH = re.compile(r"(?:issue|gh|bug)?[-_ #]?(\d+)$", re.IGNORECASE)
@@ -238,12 +239,40 @@ def _load_yaml(block: _Block) -> Any:
             pass  # re-read below: the pure-Python loader words and locates errors as documented
         return _compose(_Loader, block)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + block.first_line if mark is not None else block.first_line
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise _Invalid(f"YAML error: {problem}", line) from None
+        raise _yaml_invalid(exc, block) from None
     except RecursionError:
         raise _Invalid("YAML nested too deeply; a qualify block needs a few levels", block.first_line) from None
+
+
+def _yaml_invalid(exc: yaml.YAMLError, block: _Block) -> _Invalid:
+    """PyYAML's error as a sentence in plain words beside the line to fix, PyYAML's own text after it."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + block.first_line if mark is not None else block.first_line
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    lines = block.text.split("\n")
+
+    def text(file_line: int) -> str:
+        i = file_line - block.first_line
+        return lines[i] if 0 <= i < len(lines) else ""
+
+    problem_at = YamlProblem(
+        problem=problem,
+        context=context,
+        line=line,
+        column=mark.column if mark is not None else 0,
+        context_line=context_mark.line + block.first_line if context_mark is not None else None,
+        text=text,
+    )
+    try:
+        plain = explain(problem_at)
+    except Exception:  # noqa: BLE001 - the plain words are a courtesy: PyYAML's own text is enough
+        plain = None
+    original = f"{context}, {problem}" if context else problem
+    if plain is None:
+        return _Invalid(f"YAML error: {original}", line)
+    return _Invalid(f"YAML error: {plain.sentence} (PyYAML: {original})", plain.line)
 
 
 def _find_block(text: str) -> tuple[dict | None, _Block | None]:
@@ -301,9 +330,12 @@ def _string_list(mapping: dict, key: str) -> tuple[str, ...]:
 def _unknown_keys(mapping: dict, allowed: set[str], where: str) -> None:
     extra = [k for k in mapping if k not in allowed]
     if extra:
+        key = extra[0]
+        # `issue:: 1` is the key `issue:` to YAML: a doubled colon.
+        doubled = f"; write one colon: `{key.rstrip(':')}: …`" if isinstance(key, str) and key.endswith(":") else ""
         raise _Invalid(
-            f"unknown key {extra[0]!r} in {where} (allowed: {', '.join(sorted(allowed))})",
-            _line(mapping, extra[0]),
+            f"unknown key {key!r} in {where} (allowed: {', '.join(sorted(allowed))}){doubled}",
+            _line(mapping, key),
         )
 
 

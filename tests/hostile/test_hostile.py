@@ -47,6 +47,7 @@ class Case:
     code: str | None
     fragment: str
     subprocess: bool = False  # run entrypoint.py for real (loops, FIFOs, raw file names)
+    in_actions: bool = False  # GITHUB_ACTIONS=true: the command line confines typed paths as the Action does
 
 
 def _put(ws: Path, rel: str, data: bytes | str) -> None:
@@ -314,9 +315,9 @@ CASES = [
     Case("dangling-symlink-skipped", _dangling, 0, None, "QUALIFIED"),
     Case("fifo-never-opened", _fifo, 0, None, "QUALIFIED", subprocess=True),
     Case("directory-named-xml", lambda ws, tmp: (ws / "real" / "dir.xml").mkdir() and None, 0, None, "QUALIFIED"),
-    Case("dotdot-glob", lambda ws, tmp: Layout(real=["../outside/*.xml"]), 2, "outside-workspace", "points outside the workspace"),
+    Case("dotdot-glob", lambda ws, tmp: Layout(real=["../outside/*.xml"]), 2, "outside-workspace", "points outside the workspace", in_actions=True),
     Case("dotdot-inside-glob", lambda ws, tmp: Layout(real=["real/../real/*.xml"]), 0, None, "QUALIFIED"),
-    Case("absolute-glob-outside", _absolute_outside, 2, "outside-workspace", "points outside the workspace"),
+    Case("absolute-glob-outside", _absolute_outside, 2, "outside-workspace", "points outside the workspace", in_actions=True),
     Case("absolute-glob-inside", _absolute_inside, 0, None, "QUALIFIED"),
     Case("glob-matches-nothing", lambda ws, tmp: Layout(real=["nothing/*.xml"]), 2, "results-missing", "matched no file"),
     # TRACKING.md and YAML
@@ -360,6 +361,9 @@ def test_the_corpus_is_large_and_its_ids_unique():
 def test_hostile_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GITHUB_ACTIONS", "GITHUB_TOKEN", "INPUT_TOKEN", "QUALIFY_DEBUG"):
         monkeypatch.delenv(name, raising=False)
+    if case.in_actions:
+        assert not case.subprocess, "run_subprocess drops GITHUB_* from the environment"
+        monkeypatch.setenv("GITHUB_ACTIONS", "true")
     ws = workspace(tmp_path)
     layout = case.build(ws, tmp_path) or Layout()
     run = run_subprocess(ws, layout) if case.subprocess else run_in_process(ws, layout)
