@@ -69,6 +69,9 @@ class CheckOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
     secrets: tuple[str, ...] = ()  # values never to print (the token), on top of token-shaped text
+    # TRACKING.md texts read instead of the files, by display path: `qualify adopt` checks its drafts
+    # without writing them.
+    tracking_texts: dict[str, str] = field(default_factory=dict)
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -145,10 +148,14 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     workspace = opts.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
-    total = 0
     with _gc_paused():
         tracking_files = _find(opts, opts.tracking, "TRACKING.md", TRACKING_IN_DIRECTORY, "--tracking", progress)
-        reads = [read_tracking_file(f.real, f.display) for f in tracking_files]
+        reads = [
+            parse_tracking(opts.tracking_texts[f.display], f.display)
+            if f.display in opts.tracking_texts
+            else read_tracking_file(f.real, f.display)
+            for f in tracking_files
+        ]
         config, defects, selection, sources = _select(opts, api, reads, tmp)
         if not tracking_files:
             selection = _no_tracking(opts, selection)
@@ -157,31 +164,8 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     # again), and out of copy-on-write in forked readers. collect() unfreezes.
     gc.freeze()
     counts = {job: JobCounts() for job in JOBS}
-    globs = {"mock": opts.mock_results, "real": opts.real_results}
-    plan: list[tuple[str, list[Found]]] = []
-    # Every file is found and sized before any is read: a missing job or an oversized file is
-    # reported before a slow parse, and the workers below get the whole list at once.
-    for job in JOBS:
-        if job in sources:  # an artifact of another run replaces the local glob of its job
-            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
-        else:
-            files = _find(opts, globs[job], f"{job} results", RESULTS_IN_DIRECTORY, f"--{job}-results", progress)
-        if not files:
-            shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
-            raise QualifyError(
-                f"--{job}-results {shown} matched no file ({searched(globs[job], workspace, RESULTS_IN_DIRECTORY)}); "
-                f"check the path and that the {job} job's results files were downloaded or written",
-                code="results-missing",
-            )
-        for f in files:
-            total = check_size(f.display, f.size, total, opts)
-            if _undecodable(str(f.real)):
-                raise QualifyError(
-                    "the file's path is not valid UTF-8, so it cannot be parsed or reported; rename the results file",
-                    f.display,
-                    code="results-unreadable",
-                )
-        plan.append((job, files))
+    # Every file is found and sized before any is read; the workers below get the whole list at once.
+    plan, total = plan_results(opts, sources, progress)
     tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
     workers = _workers(total, len(tasks))
     readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
@@ -203,6 +187,44 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
     progress.finish()
     with _gc_paused():
         return evaluate(reads, defects, selection, matcher.book, counts, config)
+
+
+def plan_results(
+    opts: CheckOptions, sources: dict[str, list[tuple[Path, str]]] | None = None, progress: Reporter | None = None
+) -> tuple[list[tuple[str, list[Found]]], int]:
+    """Every results file of both jobs, found and sized before any is read, and their total bytes.
+
+    A missing job, an empty or oversized file or an undecodable path is reported before a slow parse.
+    `sources` (artifacts of another run) replace the local glob of their job.
+    """
+    sources = sources or {}
+    progress = progress or Silent()
+    globs = {"mock": opts.mock_results, "real": opts.real_results}
+    plan: list[tuple[str, list[Found]]] = []
+    total = 0
+    for job in JOBS:
+        if job in sources:  # an artifact of another run replaces the local glob of its job
+            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
+        else:
+            files = _find(opts, globs[job], f"{job} results", RESULTS_IN_DIRECTORY, f"--{job}-results", progress)
+        if not files:
+            shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
+            where = searched(globs[job], opts.workspace, RESULTS_IN_DIRECTORY)
+            raise QualifyError(
+                f"--{job}-results {shown} matched no file ({where}); "
+                f"check the path and that the {job} job's results files were downloaded or written",
+                code="results-missing",
+            )
+        for f in files:
+            total = check_size(f.display, f.size, total, opts)
+            if _undecodable(str(f.real)):
+                raise QualifyError(
+                    "the file's path is not valid UTF-8, so it cannot be parsed or reported; rename the results file",
+                    f.display,
+                    code="results-unreadable",
+                )
+        plan.append((job, files))
+    return plan, total
 
 
 def _find(

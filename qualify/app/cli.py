@@ -1,4 +1,4 @@
-"""Command line: `qualify check`, `qualify lint`, `qualify init`. Thin: parse arguments, call the core, exit code."""
+"""Command line: `qualify check`, `lint`, `init`, `adopt`. Thin: parse arguments, call the core, exit code."""
 
 from __future__ import annotations
 
@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         "default docs/issues/**/TRACKING.md, as for check",
     )
     _add_init(sub)
+    _add_adopt(sub)
     return parser
 
 
@@ -310,6 +311,61 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         typed_outside=not in_github_actions(),
         known=known,
     )
+
+
+def _add_adopt(sub: argparse._SubParsersAction) -> None:
+    adopt = sub.add_parser(
+        "adopt",
+        help="draft qualify blocks into existing free-form TRACKING.md files, from what they say and the results",
+        description=(
+            "For each TRACKING.md without a qualify block: draft one from the document (issue, title, quoted test "
+            "titles confirmed against the results, partner, the partner's flow, area) and the tests whose titles "
+            "mention the issue; print it as a unified diff, insert it with --write (the document's own lines are "
+            "never changed), and say what `qualify check` decides with the drafts. Exit 0 drafted, 1 no document "
+            "could be given a block, 2 could not run."
+        ),
+    )
+    adopt.set_defaults(subparser=adopt)
+    adopt.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="TRACKING.md files, directories (every TRACKING.md under them) or quoted globs; put them before the "
+        "results flags (default docs/issues/**/TRACKING.md)",
+    )
+    _paths_flag(adopt, "--mock-results", _RESULTS_HELP.format(job="mock"))
+    _paths_flag(adopt, "--real-results", _RESULTS_HELP.format(job="real-API"))
+    adopt.add_argument("--write", action="store_true", help="insert the drafted blocks into the files")
+    adopt.add_argument("--workspace", metavar="DIR", help="resolve paths relative to DIR (default: current directory)")
+    adopt.add_argument(
+        "--allow-outside-workspace", action="store_true", help="also accept links that lead out of the workspace"
+    )
+    adopt.add_argument("--max-file-bytes", metavar="N", help="refuse a results file larger than N bytes (default 100M)")
+    adopt.add_argument(
+        "--max-total-bytes", metavar="N", help="refuse results larger than N bytes together (default 500M)"
+    )
+
+
+def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qualify.app.adopt import AdoptOptions, run_adopt
+    from qualify.app.check import DEFAULT_TRACKING, env_today
+
+    globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
+    missing = [f"--{job}-results" for job, v in globs.items() if not v]
+    if missing:
+        raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
+    opts = AdoptOptions(
+        tracking=split_globs(args.paths) or [DEFAULT_TRACKING],
+        mock_results=globs["mock"],
+        real_results=globs["real"],
+        workspace=Path(args.workspace) if args.workspace else Path.cwd(),
+        write=args.write,
+        allow_outside_workspace=args.allow_outside_workspace,
+        typed_outside_workspace=not in_github_actions(),
+        max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes") if args.max_file_bytes else None,
+        max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes") if args.max_total_bytes else None,
+    )
+    return run_adopt(opts, out, err, today=env_today())
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -447,6 +503,8 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
             return _lint(args, out)
         if args.command == "init":
             return _init(args, out, err)
+        if args.command == "adopt":
+            return _adopt(args, out, err)
         parser.print_help(out)
         return EXIT_ERROR
     except QualifyError as exc:

@@ -7,7 +7,6 @@ block is generated text, so every untrusted title is written as a quoted YAML sc
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,11 +17,10 @@ from qualify.core.matching import canonical, mentioned_issues
 from qualify.core.model import JOBS, Defect, JobCounts, Outcome, Step, TestCase
 from qualify.errors import QualifyError
 from qualify.results.formats import read_testcases
+from qualify.tracking.writer import regex_scalar, yaml_string
 from qualify.workspace import RESULTS_IN_DIRECTORY, expand, searched
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone
-# Characters PyYAML refuses even inside quotes: written as \u escapes instead.
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(slots=True)
@@ -96,12 +94,6 @@ def gather(cases: Iterable[TestCase], issue: int) -> Gathered:
     return g.result()
 
 
-def yaml_string(text: str) -> str:
-    """A double-quoted YAML scalar: JSON string syntax, non-printable characters escaped."""
-    quoted = json.dumps(text, ensure_ascii=False)
-    return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
-
-
 # Arrows people write between the steps of a flow: `connect → Settings`, `a -> b`, `a => b`.
 _ARROWS = re.compile(r"\s*(?:→|->|=>|⇒|⟶|➔)\s*")
 _PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 _.-]*")
@@ -134,17 +126,10 @@ def _key(name: str) -> str:
     return name if _PLAIN_KEY.fullmatch(name) and name.strip() == name else yaml_string(name)
 
 
-def _pattern_scalar(pattern: str) -> str:
-    """A regex as a single-quoted YAML scalar (no backslash escapes to double), when it can be one."""
-    if _NOT_PRINTABLE.search(pattern):
-        return yaml_string(pattern)
-    return "'" + pattern.replace("'", "''") + "'"
-
-
 def _scenario_lines(known: Known) -> list[str]:
     if known.steps:
         lines = ["  scenario:"]
-        lines += [f"    - {_key(s.name)}: {_pattern_scalar(s.pattern)}" for s in known.steps]
+        lines += [f"    - {_key(s.name)}: {regex_scalar(s.pattern)}" for s in known.steps]
         return lines
     example = [
         "  # scenario:             # the partner's flow: each step, in order, with a regex a line of the",
@@ -191,20 +176,31 @@ def _header(issue: int, known: Known | None) -> list[str]:
         )
     lines += _scenario_lines(known)
     if known.events:
-        lines.append(f"  events: {_pattern_scalar(known.events)}")
+        lines.append(f"  events: {regex_scalar(known.events)}")
     else:
         lines.append(f"  # events: {EVENTS_EXAMPLE}  # compare the order of events in mock and real traces")
     return lines
 
 
-def _seen_comment(seen: Seen) -> str:
+def seen_note(outcomes: dict[str, set[str]]) -> str:
+    """`seen: mock passed, real skipped`: what each job did with a test (job -> outcomes seen there)."""
     parts = []
     for job in JOBS:
-        outcomes = seen.outcomes.get(job)
-        if outcomes:
-            order = [o for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED) if o in outcomes]
+        found = outcomes.get(job)
+        if found:
+            order = [o for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED) if o in found]
             parts.append(f"{job} {'/'.join(order)}")
     return "seen: " + ", ".join(parts)
+
+
+def ran_jobs(outcomes: dict[str, set[str]]) -> list[str]:
+    """The jobs to declare for a test: where it ran; where it was seen when it was only ever skipped.
+
+    A job that only skipped it would fail the block at once (test-skipped), so it is left to the
+    `# seen:` note, unless no job ran it at all (then the block says so: test-skipped).
+    """
+    ran = [j for j in JOBS if outcomes.get(j, set()) - {str(Outcome.SKIPPED)}]
+    return ran or [j for j in JOBS if j in outcomes]
 
 
 def render_block(issue: int, gathered: Gathered, known: Known | None = None) -> str:
@@ -213,14 +209,12 @@ def render_block(issue: int, gathered: Gathered, known: Known | None = None) -> 
     Requires at least one test."""
     lines = [*_header(issue, known), "  coverage:"]
     for seen in gathered.tests:
-        # A job that only skipped it would fail the block at once (test-skipped): list where it ran.
-        ran = [j for j in JOBS if seen.outcomes.get(j, set()) - {str(Outcome.SKIPPED)}]
-        jobs = ran or [j for j in JOBS if j in seen.outcomes]
+        jobs = ran_jobs(seen.outcomes)
         lines.append(f"    - test: {yaml_string(seen.title)}")
         if seen.file:
             lines.append(f"      file: {yaml_string(seen.file)}")
         lines.append("      kind: regression  # scenario | probe | regression")
-        lines.append(f"      jobs: [{', '.join(jobs)}]  # {_seen_comment(seen)}")
+        lines.append(f"      jobs: [{', '.join(jobs)}]  # {seen_note(seen.outcomes)}")
     if gathered.more:
         lines.append(f"  # {gathered.more} more test title(s) mention #{issue} and were left out")
     lines.append("---")
