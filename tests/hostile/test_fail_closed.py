@@ -69,7 +69,7 @@ def test_action_byte_limit_input(tmp_path):
     assert r.returncode == 2, r.stdout + r.stderr
     assert outputs["qualified"] == "false"
     report = json.loads((ws / "qualify-report.json").read_text())
-    assert report["error_code"] == "results-too-large" and "raise --max-file-bytes" in report["error"]
+    assert report["error_code"] == "results-too-large" and "raise input max-file-bytes if" in report["error"]
 
 
 def test_action_raised_limits_still_qualify(tmp_path):
