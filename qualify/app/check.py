@@ -421,7 +421,7 @@ def write_outputs(
         if verdict is not None:
             report = build_report(verdict)
         else:
-            report = {**error_report(error or ""), "error_code": error_code}
+            report = error_report(error or "", error_code)
         try:
             target = json_report_target(opts, opts.json_report, "the JSON report path")
             _write(opts.json_report, _json_text(report, hide), target)

@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from qualify import __version__
-from qualify.app.options import CLI_ONLY, INPUTS, RawInputs, parse_bytes, secrets, split_globs
 from qualify.errors import QualifyError
 from qualify.render.workflow_commands import error_line, internal_error
-from qualify.settings import DEFAULT_TRACKING
 
 EXIT_ERROR = 2
 
@@ -223,6 +221,8 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dataclasses import replace
 
     from qualify.app.init import Known, existing, run_init
+    from qualify.app.options import split_globs
+    from qualify.settings import DEFAULT_TRACKING
 
     workspace = Path(args.workspace) if args.workspace else Path.cwd()
     given = args.issue if args.issue is not None else _issue_taken_by_flag(args, workspace)
@@ -287,7 +287,8 @@ def _add_adopt(sub: argparse._SubParsersAction) -> None:
 
 def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from qualify.app.adopt import AdoptOptions, run_adopt
-    from qualify.app.options import env_today
+    from qualify.app.options import env_today, parse_bytes, split_globs
+    from qualify.settings import DEFAULT_TRACKING
 
     globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
     missing = [f"--{job}-results" for job, v in globs.items() if not v]
@@ -309,12 +310,15 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from qualify.app.check import check_inputs
+    from qualify.app.options import CLI_ONLY, INPUTS, RawInputs
 
     values = {name: getattr(args, name.replace("-", "_")) for name in (*INPUTS, *CLI_ONLY)}
     return check_inputs(RawInputs.of("cli", values), os.environ, out, err)
 
 
 def _secrets(token: str | None) -> tuple[str, ...]:
+    from qualify.app.options import secrets
+
     return secrets(token, os.environ)
 
 

@@ -113,7 +113,7 @@ def test_action_internal_error_is_one_line(tmp_path):
     errors = [line for line in lines if line.startswith("qualify: error:")]
     assert len(errors) == 1 and errors[0].startswith("qualify: error: internal error: IsADirectoryError")
     assert all(line.startswith("qualify: read ") for line in lines if line not in errors)
-    assert "::error title=qualify internal-error::" in r.stdout
+    assert "::error title=qualify internal-error::qualify could not evaluate: internal error: IsADirectory" in r.stdout
     env["QUALIFY_DEBUG"] = "1"
     r = subprocess.run([sys.executable, str(ROOT / "entrypoint.py")], cwd=ws, env=env, capture_output=True, text=True)
     assert r.returncode != 0 and "Traceback (most recent call last)" in r.stderr
