@@ -176,7 +176,6 @@ class Outputs:
     # or passed --allow-outside-workspace: pull-request code could link it anywhere.
     confined: bool = True
     links: str | None = None  # URL prefix for links to files at the commit under test (GitHubContext.blob_base)
-    naming: Naming = Naming()
 
 
 @dataclass(frozen=True, slots=True)

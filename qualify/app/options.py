@@ -286,7 +286,6 @@ def output_settings(raw: RawInputs, env: Mapping[str, str]) -> Outputs:
         annotations=in_action or (annotations == "true" if annotations else env.get("GITHUB_ACTIONS") == "true"),
         secrets=secrets(raw.text("token"), env),
         confined=not (raw.text("allow-outside-workspace") == "true" or _typed_outside(raw, env)),
-        naming=Naming(raw.origin),
     )
 
 
