@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from qualify.app.check import CheckOptions, collect
+from qualify.app.check import collect
+from qualify.app.options import RawInputs, build_settings
 from qualify.errors import QualifyError
 from qualify.render.json_report import build_report
+from qualify.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def _opts(workspace: Path, run: str) -> CheckOptions:
-    return CheckOptions(
-        mock_results=[f"runs/{run}/mock/*.xml"],
-        real_results=[f"runs/{run}/real/*.xml"],
-        workspace=workspace,
-        today=dt.date(2026, 11, 25),
-    )
+def _settings(workspace: Path, mock: str, real: str) -> Settings:
+    values = {"mock-results": [mock], "real-results": [real], "workspace": str(workspace), "today": "2026-11-25"}
+    return build_settings(RawInputs.of("cli", values), {})
+
+
+def _opts(workspace: Path, run: str) -> Settings:
+    return _settings(workspace, f"runs/{run}/mock/*.xml", f"runs/{run}/real/*.xml")
 
 
 @pytest.mark.parametrize("run", ["qualified", "mock-only", "skipped-real"])
@@ -96,9 +97,7 @@ def test_workers_name_the_same_closest_titles(monkeypatch, tmp_path):
     reports = []
     for workers in ("1", "2"):
         monkeypatch.setenv("QUALIFY_WORKERS", workers)
-        opts = CheckOptions(
-            mock_results=["mock/*.xml"], real_results=["real/*.xml"], workspace=tmp_path, today=dt.date(2026, 11, 25)
-        )
+        opts = _settings(tmp_path, "mock/*.xml", "real/*.xml")
         reports.append(build_report(collect(opts)))
     serial, parallel = reports
     closest = [p["closest"] for p in serial["problems"] if p["code"] == "test-not-found"]
@@ -120,12 +119,7 @@ def test_workers_read_every_format_as_the_serial_read(monkeypatch, tmp_path):
         "corpus/dorny/dotnet-trx.trx",
     ):
         shutil.copy(fixtures / src, real / Path(src).name)
-    opts = CheckOptions(
-        mock_results=["runs/qualified/mock/*"],
-        real_results=["runs/qualified/real/*"],
-        workspace=tmp_path,
-        today=dt.date(2026, 11, 25),
-    )
+    opts = _settings(tmp_path, "runs/qualified/mock/*", "runs/qualified/real/*")
     reports = []
     for workers in ("1", "2"):
         monkeypatch.setenv("QUALIFY_WORKERS", workers)

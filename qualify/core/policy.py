@@ -33,7 +33,7 @@ RULE_PARTNER = "partner-scenario"
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
     today: dt.date
-    real_api_areas: tuple[str, ...] = ("backend", "proxy")
+    real_api_areas: tuple[str, ...] = label_rules.DEFAULT_REAL_API_AREAS
     requested_issues: tuple[int, ...] = ()
     labels: label_rules.LabelData | None = None  # None: the label check did not run (no token)
 

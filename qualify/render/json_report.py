@@ -11,6 +11,7 @@ from qualify.core.model import (
     DefectResult,
     EntryResult,
     EventsRecord,
+    Finding,
     FlowRecord,
     Match,
     TestCase,
@@ -172,15 +173,20 @@ def build_report(verdict: Verdict) -> dict[str, object]:
     }
 
 
-def error_report(message: str) -> dict[str, object]:
-    """The report written when the check could not be evaluated at all: never qualified."""
+def error_report(message: str, code: str = "could-not-evaluate") -> dict[str, object]:
+    """The report written when the check could not be evaluated at all: never qualified.
+
+    The reason is also its one problem, so `problems` is empty exactly when the report says
+    qualified, and the Action's `problems` output (its length) is never 0 without a verdict.
+    """
     return {
         "qualify_version": __version__,
         "qualified": False,
         "error": message,
-        "problems": [],
+        "problems": [Finding(code=code, message=message).as_dict()],
         "warnings": [],
         "defects": [],
         "not_declared": [],
         "results": {},
+        "error_code": code,
     }

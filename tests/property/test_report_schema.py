@@ -112,5 +112,6 @@ def test_every_report_the_core_builds_is_valid(check):
 
 @given(message=st.text(min_size=1), code=st.sampled_from(sorted(CODES)))
 def test_every_error_report_is_valid(message, code):
-    report = {**error_report(message), "error_code": code}  # as qualify.app.check.write_outputs writes it
+    report = error_report(message, code)
     assert not _errors(report), _errors(report)
+    assert report["problems"] == [{**report["problems"][0], "code": code, "message": message}]
