@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qualify.app.check import _gc_paused, _json_text, read_tracking_file
+from qualify.app.check import _gc_paused, read_tracking_file
 from qualify.core.matching import Matcher
 from qualify.core.model import JOBS, JobCounts
 from qualify.core.policy import PolicyConfig, evaluate, select_defects
-from qualify.render import console
-from qualify.render.json_report import build_report
+from qualify.render.renderers import render
+from qualify.render.report import Report
 from qualify.results.junit import read_testcases
 from qualify.workspace import expand
 
@@ -60,8 +60,9 @@ def phases(results: Path, tracking: Path) -> dict[str, float]:
         verdict = evaluate(reads, defects, selection, matcher.book, counts, config)
     lap("policy")
     with _gc_paused():  # as write_outputs
-        console.render_text(verdict)
-        _json_text(build_report(verdict), ())  # as `qualify check` writes it
+        report = Report.of(verdict)
+        for name in ("console", "json", "summary"):  # as `qualify check` writes them
+            render(name, report)
     lap("output")
     gc.unfreeze()
     return spent

@@ -102,7 +102,9 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
     )
     from qualify.app.cli import parse_bytes, parse_issue_selection, split_globs, split_list
     from qualify.core.model import Verdict
+    from qualify.redact import redact
     from qualify.render import workflow_commands as workflow
+    from qualify.render.report import Report
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -167,7 +169,7 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         # Inside the workspace, as its documentation says: refused before the work, not after it.
         json_report_target(opts, report_path, "input json-report")
     except QualifyError as exc:
-        message = workflow.redact(f"qualify: {exc}", hide)
+        message = redact(f"qualify: {exc}", hide)
         out.write(workflow.command("error", message, title="qualify") + "\n")
         err.write(workflow.error_line(str(exc), hide))
         set_outputs(False, 1)
@@ -180,7 +182,7 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
                 workspace=workspace,
                 secrets=hide,
             )
-            write_outputs(fallback, None, str(exc), io.StringIO(), exc.code)
+            write_outputs(fallback, Report.failed(str(exc), exc.code, secrets=hide), io.StringIO())
         except QualifyError as write_exc:
             if write_exc.code != exc.code or exc.code != "outside-workspace":  # a refused path is said once
                 err.write(workflow.error_line(str(write_exc), hide))

@@ -370,6 +370,7 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from qualify.app.check import CheckOptions, run, write_outputs
+    from qualify.render.report import Report
 
     try:
         opts = _options(args)
@@ -386,7 +387,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             secrets=_secrets(args.token),
         )
         try:
-            write_outputs(fallback, None, str(exc), out, exc.code)
+            write_outputs(fallback, Report.failed(str(exc), exc.code, secrets=fallback.secrets), out)
         except QualifyError as write_exc:
             if write_exc.code != exc.code or exc.code != "outside-workspace":  # a refused path is said once
                 err.write(error_line(str(write_exc), _secrets(args.token)))

@@ -16,7 +16,8 @@ from typing import Any
 from qualify.core.model import Finding
 from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS, LabelData
 from qualify.errors import QualifyError
-from qualify.github.client import ISSUES_READ, MAX_WAIT, GitHubClient, GitHubError, Repo, redact
+from qualify.github.client import ISSUES_READ, MAX_WAIT, GitHubClient, GitHubError, Repo
+from qualify.redact import redact
 
 QUERY_PREFIXES = ("milestone:", "label:")
 
@@ -73,7 +74,7 @@ class Api:
     repo: Repo
 
     def error(self, exc: GitHubError) -> str:
-        return redact(str(exc), self.client.token)
+        return redact(str(exc), (self.client.token,))
 
 
 @contextmanager
