@@ -92,14 +92,14 @@ def _comment(workspace: Path, mock: str, real: str, out: Path) -> None:
     """The body publish.py would send as the sticky comment for this run (no API involved)."""
     sys.path.insert(0, str(ROOT))
     from qualify.app.check import CheckOptions, collect
-    from qualify.github.publish import MAX_COMMENT_CHARS, comment_body
-    from qualify.render.markdown import render_markdown
+    from qualify.render.renderers import render
+    from qualify.render.report import Report
 
     opts = CheckOptions(
         mock_results=[mock], real_results=[real], workspace=workspace, today=dt.date.fromisoformat(TODAY)
     )
     verdict = collect(opts)
-    out.write_text(comment_body(render_markdown(verdict, None, layout="list", max_chars=MAX_COMMENT_CHARS)))
+    out.write_text(render("comment", Report.of(verdict)))
 
 
 def _chromium() -> str:
