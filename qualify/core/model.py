@@ -283,8 +283,10 @@ class EntryResult:
     def evidence(self, job: str) -> EvidenceStatus:
         """What the entry's `evidence:` amounts to in `job`: the policy, the renderers and the JSON
         report all ask this, so "evidence missing" means one thing everywhere."""
+        if job != EVIDENCE_JOB or not self.entry.evidence:
+            return EvidenceStatus.NOT_DECLARED
         match = self.matches.get(job)
-        if job != EVIDENCE_JOB or not self.entry.evidence or match is None:
+        if match is None:
             return EvidenceStatus.NOT_DECLARED
         if match.evidenced:
             return EvidenceStatus.CARRIED

@@ -32,17 +32,22 @@ _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"})
 _ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❓"}
 
 
-def md(text: str, limit: int = MAX_CELL) -> str:
-    """Untrusted text as inert Markdown: one line, no HTML, no table breaks, bounded length."""
+def md(text: str, limit: int = MAX_CELL, redact: Callable[[str], str] | None = None) -> str:
+    """Untrusted text as inert Markdown: one line, no HTML, no table breaks, bounded length.
+    `redact` (from qualify.redact.redactor) masks secrets first: escaped, they would not be found."""
+    if redact is not None:
+        text = redact(text)
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return html.escape(text, quote=False).translate(_MD_SPECIAL)
 
 
-def md_cell(text: str, limit: int = MAX_CELL, every: int = 24) -> str:
+def md_cell(text: str, limit: int = MAX_CELL, every: int = 24, redact: Callable[[str], str] | None = None) -> str:
     """md() for a table cell: a long unbroken run (ids, URLs) may wrap at <wbr>, so the status
     columns to its right stay on screen instead of behind a horizontal scrollbar."""
+    if redact is not None:
+        text = redact(text)
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -126,9 +131,9 @@ def _details(summary: str, body: Iterable[str]) -> Iterator[str]:
 
 class _Markdown:
     """One rendering of a verdict in one layout. Untrusted text (titles, test names, messages, paths)
-    reaches the Markdown only through `text`, `cell` and `link`, which redact it before escaping it:
-    escaping puts a backslash before a token's `_` (or <wbr> inside a long word), which redaction
-    would no longer recognise."""
+    reaches the Markdown only through md()/md_cell() with `self.redact`, and `link`, which redact it
+    before escaping it: escaping puts a backslash before a token's `_` (or <wbr> inside a long word),
+    which redaction would no longer recognise."""
 
     def __init__(self, report: Report, layout: str) -> None:
         self.report = report
@@ -137,10 +142,7 @@ class _Markdown:
         self.terms: set[str] = set()  # the words rendered so far that the legend must explain
 
     def text(self, text: str, limit: int = MAX_CELL) -> str:
-        return md(self.redact(text), limit)
-
-    def cell(self, text: str, limit: int = MAX_CELL) -> str:
-        return md_cell(self.redact(text), limit)
+        return md(text, limit, self.redact)
 
     def link(self, path: str) -> str:
         """Where a TRACKING.md link points. The summary and the PR comment are shown on pages whose
@@ -168,7 +170,7 @@ class _Markdown:
             details.append("evidence missing")
         elif evidence is EvidenceStatus.CARRIED:
             details.append("evidence ✓")
-        steps_missing = flow_incomplete(er, job)
+        steps_missing = m.flow is not None and flow_incomplete(er, job)
         if m.flow is not None and status is Status.PASSED:
             details.append("steps missing" if steps_missing else "steps ✓")
         label = {Status.NOT_FOUND: "not found"}.get(status, str(status))
@@ -184,9 +186,10 @@ class _Markdown:
         details = f"<br><sub>{', '.join(_nowrap(d) for d in r.details)}</sub>" if r.details else ""
         return f"{r.icon}&nbsp;{_nowrap(r.label)}{details}"
 
-    def defect_name(self, d: DefectResult, escape: Callable[[str, int], str]) -> str:
-        """`[#462](TRACKING.md) its title`: the number links to the declaration; no title, the number alone."""
-        title = escape(d.defect.title, MAX_TITLE) if d.defect.title.strip() else ""
+    def defect_name(self, d: DefectResult, escape: Callable[..., str]) -> str:
+        """`[#462](TRACKING.md) its title`: the number links to the declaration; no title, the number
+        alone. `escape` is md, or md_cell in the table."""
+        title = escape(d.defect.title, MAX_TITLE, redact=self.redact) if d.defect.title.strip() else ""
         link = f"[#{d.defect.issue}]({self.link(d.defect.tracking)})"
         return f"{link} {title}" if title else link
 
@@ -224,17 +227,18 @@ class _Markdown:
         for i, er in enumerate(d.entries):
             head = ""
             if i == 0:
-                name = self.defect_name(d, self.cell)
+                name = self.defect_name(d, md_cell)
                 # Never wrapped: the defect column stays as wide as what it needs, however long the test names.
                 needs = _nowrap(f"needs: {_needs(d.rules)}")
                 head = f"{_nowrap(_defect_mark(d))}&nbsp;{name}<br><sub>{needs}</sub>"
             mock, real = self.result_cell(er, "mock"), self.result_cell(er, "real")
-            yield f"| {head} | {self.cell(er.entry.test)} | {er.entry.kind} | {mock} | {real} |"
+            test = md_cell(er.entry.test, MAX_CELL, redact=self.redact)
+            yield f"| {head} | {test} | {er.entry.kind} | {mock} | {real} |"
 
     def defect_items(self, d: DefectResult) -> Iterator[str]:
         """One defect as a line and a list, for a column too narrow for the table (the PR comment):
         one item per declared test, its results first, only in the jobs it lists."""
-        yield f"{_defect_mark(d)} **{self.defect_name(d, self.text)}**<br>needs: {_needs(d.rules)}"
+        yield f"{_defect_mark(d)} **{self.defect_name(d, md)}**<br>needs: {_needs(d.rules)}"
         yield ""
         for er in d.entries:
             results = []
@@ -243,7 +247,7 @@ class _Markdown:
                 text = f"{JOB_WORDS.get(job, md(job))}: {r.label}"
                 details = f" ({', '.join(r.details)})" if r.details else ""
                 results.append(f"{r.icon} " + (f"**{text}**" if r.problem else text) + details)
-            yield f"- {' · '.join(results)} — {er.entry.kind} “{self.text(er.entry.test)}”"
+            yield f"- {' · '.join(results)} — {er.entry.kind} “{md(er.entry.test, MAX_CELL, self.redact)}”"
         yield ""
 
     def finding_line(self, f: Finding) -> str:
@@ -332,8 +336,15 @@ class _Markdown:
 
     def setup(self) -> Iterator[str]:
         """The notes about the token and the delivery notes, folded away at the end."""
-        notes = {id(n) for n in self.report.notes}
-        setup = [f for f in self.report.all_findings if (f.code in SETUP_CODES or id(f) in notes) and not f.blocking]
+        report = self.report
+        assert report.verdict is not None
+        # In the order of Report.all_findings, scanning each defect's few findings for the codes
+        # only (a long report has tens of thousands; building all_findings again cost more).
+        setup = [
+            *(f for f in report.verdict.findings if f.code in SETUP_CODES and not f.blocking),
+            *report.notes,
+            *(f for d in report.verdict.defects for f in d.findings if f.code in SETUP_CODES and not f.blocking),
+        ]
         if setup:
             notes_word = _plural(len(setup), "note")
             summary = f"ℹ️ Token and permissions: {notes_word} (what qualify could not do through the API)"
@@ -347,39 +358,37 @@ def markdown_lines(report: Report, layout: str = "table") -> Iterator[str]:
     return chain(rendering.body(), rendering.setup())
 
 
-def _table_lines(report: Report) -> Iterable[str]:
-    """markdown_lines(report, "table"), its body rendered once for the summary and the check run
-    (they differ only in the delivery notes, which come last): the body is rendered as far as the
-    reader that reads furthest, and replayed to the others."""
+def _table_lines(report: Report, *, keep: bool) -> Iterable[str]:
+    """markdown_lines(report, "table"), its body rendered once for the check run and the summary
+    (they differ only in the delivery notes, which come last). The check run comes first (publishing
+    precedes the summary) and `keep`s what it rendered; the summary replays it and renders on from
+    there, as far as its own limit. Nothing kept: rendered straight, without the replay's cost."""
     key = ("table", report.link_base, report.secrets)
     memo = report.memo.get(key)
     if isinstance(memo, tuple) and memo[0] is report.verdict:  # the verdict itself, not an id that may be reused
-        body = memo[1]
-    else:
+        body: Iterable[str] = memo[1]
+    elif keep:
         body = _Replay(_Markdown(report, "table").body())
         report.memo[key] = (report.verdict, body)
+    else:
+        body = _Markdown(report, "table").body()
     return chain(body, _Markdown(report, "table").setup())
 
 
 class _Replay:
-    """Lines from a generator, generated once, as far as the furthest reader read; each reader
-    iterates from the first line."""
+    """Lines from a generator, generated once and as far as the furthest reader read; each reader
+    starts at the first line. Readers take turns (one render, then the next), never interleave."""
 
     def __init__(self, lines: Iterator[str]) -> None:
         self._source = lines
         self._seen: list[str] = []
 
     def __iter__(self) -> Iterator[str]:
+        yield from self._seen
         seen = self._seen
-        i = 0
-        while True:
-            if i == len(seen):
-                line = next(self._source, None)
-                if line is None:
-                    return
-                seen.append(line)
-            yield seen[i]
-            i += 1
+        for line in self._source:
+            seen.append(line)
+            yield line
 
 
 def _fit_lines(lines: Iterable[str], limit: int = MAX_SUMMARY_BYTES) -> str:
@@ -455,7 +464,7 @@ class Summary:
     def render(self, report: Report) -> str:
         if report.error is not None:
             return error_markdown(report)
-        return _fit_lines(_table_lines(report), MAX_SUMMARY_BYTES)
+        return _fit_lines(_table_lines(report, keep=False), MAX_SUMMARY_BYTES)
 
 
 class CheckRun:
@@ -466,7 +475,7 @@ class CheckRun:
     def render(self, report: Report) -> str:
         if report.error is not None:
             return fit_chars(error_markdown(report), MAX_CHECK_TEXT)
-        return fit_chars(_take_chars(_table_lines(report), MAX_CHECK_TEXT), MAX_CHECK_TEXT)
+        return fit_chars(_take_chars(_table_lines(report, keep=True), MAX_CHECK_TEXT), MAX_CHECK_TEXT)
 
 
 class Comment:
