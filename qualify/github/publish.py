@@ -10,7 +10,7 @@ from typing import Any
 
 from qualify.core.model import Finding
 from qualify.github.client import CHECKS_WRITE, PULL_REQUESTS_WRITE, GitHubError
-from qualify.redact import redact
+from qualify.redact import redactor
 from qualify.render.markdown import MARKER
 from qualify.render.renderers import render
 from qualify.render.report import Report
@@ -45,6 +45,7 @@ def upsert_comment(api: Any, pr: int, body: str) -> str:
 
 def annotations(findings: list[Finding], secrets: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Check-run annotations for findings located in a file (the API needs a path), redacted."""
+    hide = redactor(secrets)
     out = []
     for f in findings:
         if not f.file:
@@ -57,12 +58,12 @@ def annotations(findings: list[Finding], secrets: tuple[str, ...] = ()) -> list[
             text = f"{text}\nFix: {f.hint}"
         out.append(
             {
-                "path": redact(f.file, secrets),
+                "path": hide(f.file),
                 "start_line": line,
                 "end_line": line,
                 "annotation_level": "failure" if f.blocking else "warning",
                 "title": f"qualify {f.code}" + (f" (#{f.issue})" if f.issue is not None else ""),
-                "message": redact(text, secrets)[:60_000],
+                "message": hide(text)[:60_000],
             }
         )
     return out[:MAX_ANNOTATIONS]
