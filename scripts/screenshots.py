@@ -15,7 +15,6 @@ Needs: node, npm packages of ci/render, `chromium` (apt-get install -y chromium 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import re
 import shutil
 import subprocess
@@ -91,14 +90,13 @@ def _summary(workspace: Path, mock: str, real: str, out: Path) -> None:
 def _comment(workspace: Path, mock: str, real: str, out: Path) -> None:
     """The body publish.py would send as the sticky comment for this run (no API involved)."""
     sys.path.insert(0, str(ROOT))
-    from qualify.app.check import CheckOptions, collect
+    from qualify.app.check import collect
+    from qualify.app.options import RawInputs, build_settings
     from qualify.render.renderers import render
     from qualify.render.report import Report
 
-    opts = CheckOptions(
-        mock_results=[mock], real_results=[real], workspace=workspace, today=dt.date.fromisoformat(TODAY)
-    )
-    verdict = collect(opts)
+    values = {"mock-results": [mock], "real-results": [real], "workspace": str(workspace), "today": TODAY}
+    verdict = collect(build_settings(RawInputs.of("cli", values), {}))
     out.write_text(render("comment", Report.of(verdict)))
 
 

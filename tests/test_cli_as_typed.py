@@ -226,11 +226,14 @@ def test_in_github_actions_the_command_line_confines_paths_as_the_action_does(
         "--json-report",
         str(tmp_path / "x.json"),
     )
-    assert (code, out) == (2, "")
-    assert err == (
-        f"qualify: error: --json-report '{tmp_path}/x.json' is outside the workspace {project}; write the report "
-        "inside the workspace (a relative path is relative to it)\n"
+    refused = (
+        f"--json-report '{tmp_path}/x.json' is outside the workspace {project}; write the report "
+        "inside the workspace (a relative path is relative to it)"
     )
+    assert code == 2
+    # In a workflow the command line annotates, as the Action does: said once on stderr, once as an annotation.
+    assert out == f"::error title=qualify::qualify could not evaluate: {refused}\n"
+    assert err == f"qualify: error: {refused}\n"
     assert not (tmp_path / "x.json").exists()
     code, _, err = run(
         "check", "--workspace", str(project), "--mock-results", f"{tmp_path}/r/mock/*.xml", "--real-results", "r/real"

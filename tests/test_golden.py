@@ -132,6 +132,18 @@ def test_every_golden_report_is_valid_under_the_schema(committed):
         assert not _errors(_report(files)), (name, _errors(_report(files)))
 
 
+def test_the_problems_output_is_the_length_of_the_reports_problems(committed):
+    """Also when qualify could not evaluate: the reason is the error report's one problem, never `0`."""
+    for name, files in committed.items():
+        report = _report(files)
+        outputs = dict(line.split("=", 1) for line in files["outputs.txt"].decode().splitlines())
+        assert outputs["problems"] == str(len(report["problems"])), name
+        assert (outputs["qualified"] == "true") == (report["problems"] == []) == report["qualified"], name
+        if "error" in report:
+            assert report["problems"][0]["code"] == report["error_code"], name
+            assert report["problems"][0]["message"] == report["error"], name
+
+
 def test_the_golden_reports_reach_both_report_shapes_and_a_waiver(committed):
     reports = [_report(f) for f in committed.values()]
     assert {r.get("error_code") for r in reports} >= {None, "results-malformed", "results-missing", "usage"}
@@ -179,6 +191,9 @@ def _broken(report: dict, path: str, value: object) -> dict:
         ("malformed-results", "error_code", KeyError),
         ("malformed-results", "qualified", True),
         ("malformed-results", "problems", [{"code": "test-failed"}]),
+        ("malformed-results", "problems", []),  # the reason is the error report's one problem
+        ("malformed-results", "problems/0/code", "test-failed"),
+        ("malformed-results", "problems/0/file", "x.xml"),
         ("qualified", "error", "a verdict with an error"),
     ],
 )

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from qualify.app.check import CheckOptions, collect
+from qualify.app.check import collect
+from qualify.app.options import RawInputs, build_settings
 from qualify.errors import QualifyError
 from qualify.render.json_report import build_report
 from qualify.render.report import Report
+from qualify.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def _opts(workspace: Path, run: str) -> CheckOptions:
-    return CheckOptions(
-        mock_results=[f"runs/{run}/mock/*.xml"],
-        real_results=[f"runs/{run}/real/*.xml"],
-        workspace=workspace,
-        today=dt.date(2026, 11, 25),
-    )
+def _settings(workspace: Path, mock: str, real: str) -> Settings:
+    values = {"mock-results": [mock], "real-results": [real], "workspace": str(workspace), "today": "2026-11-25"}
+    return build_settings(RawInputs.of("cli", values), {})
+
+
+def _opts(workspace: Path, run: str) -> Settings:
+    return _settings(workspace, f"runs/{run}/mock/*.xml", f"runs/{run}/real/*.xml")
 
 
 @pytest.mark.parametrize("run", ["qualified", "mock-only", "skipped-real"])
@@ -63,13 +64,13 @@ def test_workers_must_be_a_number(monkeypatch):
 
 
 def test_auto_forks_only_for_big_inputs(monkeypatch):
-    from qualify.app import check
+    from qualify.results import read
 
     cpus = len(os.sched_getaffinity(0))
-    assert check._workers(3 * 1200, 3) == 1  # a few KB: one process, fast start
-    assert check._workers(check.PARALLEL_MIN_BYTES, 3) == min(cpus, 3)
+    assert read.worker_count(3 * 1200, 3) == 1  # a few KB: one process, fast start
+    assert read.worker_count(read.PARALLEL_MIN_BYTES, 3) == min(cpus, 3)
     monkeypatch.setenv("QUALIFY_WORKERS", "8")
-    assert check._workers(check.PARALLEL_MIN_BYTES, 1) == 1  # never more workers than files
+    assert read.worker_count(read.PARALLEL_MIN_BYTES, 1) == 1  # never more workers than files
 
 
 def _write_suite(path: Path, names: list[str]) -> None:
@@ -97,9 +98,7 @@ def test_workers_name_the_same_closest_titles(monkeypatch, tmp_path):
     reports = []
     for workers in ("1", "2"):
         monkeypatch.setenv("QUALIFY_WORKERS", workers)
-        opts = CheckOptions(
-            mock_results=["mock/*.xml"], real_results=["real/*.xml"], workspace=tmp_path, today=dt.date(2026, 11, 25)
-        )
+        opts = _settings(tmp_path, "mock/*.xml", "real/*.xml")
         reports.append(build_report(Report.of(collect(opts))))
     serial, parallel = reports
     closest = [p["closest"] for p in serial["problems"] if p["code"] == "test-not-found"]
@@ -121,12 +120,7 @@ def test_workers_read_every_format_as_the_serial_read(monkeypatch, tmp_path):
         "corpus/dorny/dotnet-trx.trx",
     ):
         shutil.copy(fixtures / src, real / Path(src).name)
-    opts = CheckOptions(
-        mock_results=["runs/qualified/mock/*"],
-        real_results=["runs/qualified/real/*"],
-        workspace=tmp_path,
-        today=dt.date(2026, 11, 25),
-    )
+    opts = _settings(tmp_path, "runs/qualified/mock/*", "runs/qualified/real/*")
     reports = []
     for workers in ("1", "2"):
         monkeypatch.setenv("QUALIFY_WORKERS", workers)

@@ -14,6 +14,7 @@ reads them once more. Each pass streams, in bounded memory.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from qualify.app.check import MAX_TRACKING_BYTES, CheckOptions, collect, plan_results
+from qualify.app.check import MAX_TRACKING_BYTES, collect, plan_results
 from qualify.app.init import MAX_TESTS, Gatherer, ran_jobs, seen_note
 from qualify.core.matching import SEP, Matcher, canonical, mentioned_issues, paths_match, tokens
 from qualify.core.model import JOBS, CoverageEntry, Defect, JobCounts, Match, TestCase, Verdict
@@ -29,6 +30,16 @@ from qualify.errors import QualifyError
 from qualify.render.workflow_commands import plain
 from qualify.results.formats import read_testcases
 from qualify.results.junit import is_pathlike
+from qualify.settings import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_TOTAL_BYTES,
+    Outputs,
+    PolicyInputs,
+    ReadingLimits,
+    Settings,
+    Sources,
+    frozen_map,
+)
 from qualify.tracking import draft as d
 from qualify.tracking.lint import load_validator, schema_violations, static_findings
 from qualify.tracking.parse import parse_tracking
@@ -523,23 +534,30 @@ def _write(doc: Doc) -> str | None:
 # The command
 
 
-def run_adopt(opts: AdoptOptions, out: TextIO, err: TextIO, today: object | None = None) -> int:
+def _check_settings(opts: AdoptOptions, today: dt.date) -> Settings:
+    """What `qualify check` with the drafted blocks reads: the same files and limits, nothing written."""
+    return Settings(
+        sources=Sources(
+            workspace=opts.workspace,
+            mock=tuple(opts.mock_results),
+            real=tuple(opts.real_results),
+            tracking=tuple(opts.tracking),
+            allow_outside_workspace=opts.allow_outside_workspace,
+            typed_outside_workspace=opts.typed_outside_workspace,
+        ),
+        limits=ReadingLimits(
+            max_file_bytes=opts.max_file_bytes or DEFAULT_MAX_FILE_BYTES,
+            max_total_bytes=opts.max_total_bytes or DEFAULT_MAX_TOTAL_BYTES,
+        ),
+        policy=PolicyInputs(today=today),
+        outputs=Outputs(workspace=opts.workspace),
+    )
+
+
+def run_adopt(opts: AdoptOptions, out: TextIO, err: TextIO, today: dt.date | None = None) -> int:
     """Draft, print, optionally write, check. 0 drafted (or nothing left to draft), 1 no document
     could be given a block, 2 could not run (raised as QualifyError)."""
-    check_opts = CheckOptions(
-        mock_results=opts.mock_results,
-        real_results=opts.real_results,
-        tracking=opts.tracking,
-        workspace=opts.workspace,
-        allow_outside_workspace=opts.allow_outside_workspace,
-        typed_outside_workspace=opts.typed_outside_workspace,
-    )
-    if opts.max_file_bytes:
-        check_opts.max_file_bytes = opts.max_file_bytes
-    if opts.max_total_bytes:
-        check_opts.max_total_bytes = opts.max_total_bytes
-    if today is not None:
-        check_opts.today = today  # type: ignore[assignment]
+    settings = _check_settings(opts, today or dt.datetime.now(dt.UTC).date())
     if not opts.workspace.is_dir():
         raise QualifyError(f"workspace {opts.workspace} is not a directory", code="usage")
     found = search(
@@ -555,7 +573,7 @@ def run_adopt(opts: AdoptOptions, out: TextIO, err: TextIO, today: object | None
         where = searched(opts.tracking, opts.workspace, TRACKING_IN_DIRECTORY)
         raise QualifyError(f"{shown} matched no TRACKING.md ({where})", code="usage")
     docs = [_load(f) for f in found]
-    plan, _ = plan_results(check_opts)
+    plan, _ = plan_results(settings.sources, settings.limits)
     p1 = _first_pass(docs)
     _run_first_pass(p1, plan)
     decided = {id(doc): _decide(p1, di) for di, doc in enumerate(p1.owners)}
@@ -595,7 +613,7 @@ def run_adopt(opts: AdoptOptions, out: TextIO, err: TextIO, today: object | None
             problem = _write(doc)
             if problem:
                 doc.state, doc.reason = "refused", problem
-    verdict, error = _check(check_opts, drafted)
+    verdict, error = _check(settings, drafted)
     _summary(docs, verdict, error, opts.write, out)
     if any(doc.state == "refused" for doc in docs):
         return 2
@@ -611,10 +629,10 @@ def _print_diff(doc: Doc, out: TextIO) -> None:
         out.write(plain(line) + "\n")
 
 
-def _check(opts: CheckOptions, drafted: list[Doc]) -> tuple[Verdict | None, str | None]:
+def _check(settings: Settings, drafted: list[Doc]) -> tuple[Verdict | None, str | None]:
     texts = {doc.display: doc.insertion.text for doc in drafted if doc.insertion is not None}
     try:
-        return collect(replace(opts, tracking_texts=texts)), None
+        return collect(replace(settings, sources=replace(settings.sources, tracking_texts=frozen_map(texts)))), None
     except QualifyError as exc:
         return None, str(exc)
 

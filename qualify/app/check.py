@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import os
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from qualify.app.options import RawInputs, build_settings, json_report_target, output_settings
 from qualify.app.progress import Reporter, Silent
-from qualify.core.matching import Matcher
-from qualify.core.model import JOBS, Defect, Finding, JobCounts, TestCase, TrackingRead, Verdict
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.evaluate import Declarations, evaluate
+from qualify.core.model import JOBS, Finding, TrackingRead, Verdict
+from qualify.core.policy import PolicyConfig, select_defects
 from qualify.errors import QualifyError
 from qualify.github import artifacts, publish
 from qualify.github import context as github_io
+from qualify.github.client import GitHubClient
 from qualify.render import workflow_commands as workflow
 from qualify.render.renderers import render
 from qualify.render.report import CouldNotEvaluate, Report
-from qualify.results.attachments import TraceLoader
-from qualify.results.formats import read_testcases
+from qualify.results.read import FileResults
+from qualify.settings import DEFAULT_TRACKING, Outputs, ReadingLimits, Settings, Sources
 from qualify.tracking.parse import issue_from_path, parse_tracking
 from qualify.workspace import (
     RESULTS_IN_DIRECTORY,
@@ -35,40 +36,7 @@ from qualify.workspace import (
     searched,
 )
 
-DEFAULT_TRACKING = "docs/issues/**/TRACKING.md"
 MAX_TRACKING_BYTES = 1024 * 1024
-# Results come from pull-request code: bound what one file, and all of them, may make us read.
-# Real runs are far smaller (a 10,000-test Jest report with output is a few MB); raise with
-# --max-file-bytes / --max-total-bytes (inputs max-file-bytes / max-total-bytes) if yours are not.
-DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
-DEFAULT_MAX_TOTAL_BYTES = 500 * 1024 * 1024
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, forking workers costs more than it saves
-
-
-@dataclass
-class CheckOptions:
-    mock_results: list[str]
-    real_results: list[str]
-    tracking: list[str] = field(default_factory=lambda: [DEFAULT_TRACKING])
-    issues: tuple[int, ...] = ()
-    real_api_areas: tuple[str, ...] = ("backend", "proxy")
-    json_report: str | None = None
-    summary: str | None = None
-    mode: str = "enforce"
-    workspace: Path = field(default_factory=Path.cwd)
-    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
-    annotations: bool = False
-    allow_outside_workspace: bool = False
-    # The command line outside GitHub Actions: paths the person typed may lie outside the workspace
-    # (links met inside them still may not). The Action never sets it.
-    typed_outside_workspace: bool = False
-    github: github_io.GitHubOptions = field(default_factory=github_io.GitHubOptions)
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
-    secrets: tuple[str, ...] = ()  # values never to print (the token), on top of token-shaped text
-    # TRACKING.md texts read instead of the files, by display path: `qualify adopt` checks its drafts
-    # without writing them.
-    tracking_texts: dict[str, str] = field(default_factory=dict)
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -99,7 +67,7 @@ def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while building what lives to the end of the check.
 
     Declarations, the title index, the verdict and the report are all kept: the worst case for
@@ -116,104 +84,98 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def collect(opts: CheckOptions, progress: Reporter | None = None) -> Verdict:
+def collect(
+    settings: Settings, progress: Reporter | None = None, make_client: github_io.ClientFactory = GitHubClient
+) -> Verdict:
     """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
-    with github_io.connect(opts.github) as api, tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp:
+    with (
+        github_io.connect(settings.github, make_client) as api,
+        tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp,
+    ):
         try:
-            return _collect(opts, api, Path(tmp), progress or Silent())
+            return _collect(settings, api, Path(tmp), progress or Silent())
         finally:
-            gc.unfreeze()  # _collect froze the declarations for the reading
+            gc.unfreeze()  # the reading (FileResults) froze what lives to the end
 
 
 def _select(
-    opts: CheckOptions, api: github_io.Api | None, reads: list[TrackingRead], tmp: Path
-) -> tuple[PolicyConfig, list[Defect], list[Finding], dict[str, list[tuple[Path, str]]]]:
-    """The defects to evaluate and the policy for them, with what the GitHub API adds (issue lists
-    by milestone/label, labels, results from another run); without a token, notes what was skipped."""
-    from_query, listed_labels = github_io.resolve_issue_queries(api, opts.github.issue_queries)
-    requested = tuple(dict.fromkeys([*opts.issues, *from_query]))
-    config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=requested)
-    defects, selection = select_defects(reads, config)
-    selection = github_io.explain_selection(selection, from_query)
-    labels, notes = github_io.read_labels(api, opts.github, [d.issue for d in defects], listed_labels)
+    settings: Settings, api: github_io.Api | None, reads: list[TrackingRead], tmp: Path
+) -> tuple[PolicyConfig, list[Finding], dict[str, list[tuple[Path, str]]]]:
+    """The policy for the defects to evaluate, with what the GitHub API adds (issue lists by
+    milestone/label, labels, results from another run); without a token, notes what was skipped."""
+    policy = settings.policy
+    from_query, listed_labels = github_io.resolve_issue_queries(
+        api, policy.issue_queries, name=policy.naming.of("issues")
+    )
+    requested = tuple(dict.fromkeys([*policy.issues, *from_query]))
+    config = PolicyConfig(
+        today=policy.today, real_api_areas=policy.real_api_areas, requested_issues=requested, requested_from=from_query
+    )
+    # The issues whose labels matter: those the core will evaluate (the same selection it makes).
+    issues = [d.issue for d in select_defects(reads, config)[0]]
+    labels, notes = github_io.read_labels(api, settings.github, settings.labels, issues, listed_labels)
     # An artifact of another run replaces the local glob of its job.
-    sources, stale = artifacts.fetch_results(api, opts.github, tmp)
-    return replace(config, labels=labels), defects, [*selection, *notes, *stale], sources
+    sources, stale = artifacts.fetch_results(api, settings.github, settings.artifacts, tmp)
+    return replace(config, labels=labels), [*notes, *stale], sources
 
 
-def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress: Reporter) -> Verdict:
-    workspace = opts.workspace
+def _collect(settings: Settings, api: github_io.Api | None, tmp: Path, progress: Reporter) -> Verdict:
+    where = settings.sources
+    workspace = where.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
-    with _gc_paused():
-        tracking_files = _find(opts, opts.tracking, "TRACKING.md", TRACKING_IN_DIRECTORY, "--tracking", progress)
+    with gc_paused():
+        tracking_files = _find(
+            where, where.tracking, "TRACKING.md", TRACKING_IN_DIRECTORY, where.tracking_label, progress
+        )
         reads = [
-            parse_tracking(opts.tracking_texts[f.display], f.display)
-            if f.display in opts.tracking_texts
+            parse_tracking(where.tracking_texts[f.display], f.display)
+            if f.display in where.tracking_texts
             else read_tracking_file(f.real, f.display)
             for f in tracking_files
         ]
-        config, defects, selection, sources = _select(opts, api, reads, tmp)
+        config, notes, sources = _select(settings, api, reads, tmp)
         if not tracking_files:
-            selection = _no_tracking(opts, selection)
-        matcher = Matcher(defects)
-    # They live to the end: out of the collections during reading (each full one scanned them all
-    # again), and out of copy-on-write in forked readers. collect() unfreezes.
-    gc.freeze()
-    counts = {job: JobCounts() for job in JOBS}
-    # Every file is found and sized before any is read; the workers below get the whole list at once.
-    plan, total = plan_results(opts, sources, progress)
-    tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
-    workers = _workers(total, len(tasks))
-    readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
-    results = _read_all(tasks, readers, workers)
-    # Traces (attachments) are read here, in the main process and in file order, only for the passed
-    # runs of declared tests whose defect lists steps or sets `events`: one byte budget for the check.
-    # Results from another run's artifact sit in `tmp`, one folder per job: their attachments too.
-    traces = TraceLoader(workspace, [tmp / job for job in sources]) if matcher.reads_traces else None
-    for job, files in plan:
-        progress.job(job, len(files))
-        for f in files:
-            cases, file_counts, near_names = next(results)
-            counts[job].merge(file_counts)
-            matcher.replay_near(job, near_names)
-            trace_of = traces.for_file(f.real) if traces is not None else None
-            for case in cases:
-                matcher.add(case, trace_of)
-            progress.file_read(job, counts[job])
-    progress.finish()
-    with _gc_paused():
-        return evaluate(reads, defects, selection, matcher.book, counts, config)
+            notes = [_no_tracking(where), *notes]
+        # Every file is found and sized before any is read; the workers get the whole list at once.
+        plan, total = plan_results(where, settings.limits, sources, progress)
+        results = FileResults(plan, total, workspace, [tmp / job for job in sources], progress)
+        # GC stays off while the matcher's index and the verdict are built (both live to the end);
+        # FileResults turns it on for the reading.
+        return evaluate(Declarations(reads, notes), results, config)
 
 
 def plan_results(
-    opts: CheckOptions, sources: dict[str, list[tuple[Path, str]]] | None = None, progress: Reporter | None = None
+    where: Sources,
+    limits: ReadingLimits,
+    fetched: dict[str, list[tuple[Path, str]]] | None = None,
+    progress: Reporter | None = None,
 ) -> tuple[list[tuple[str, list[Found]]], int]:
     """Every results file of both jobs, found and sized before any is read, and their total bytes.
 
     A missing job, an empty or oversized file or an undecodable path is reported before a slow parse.
-    `sources` (artifacts of another run) replace the local glob of their job.
+    `fetched` (artifacts of another run) replace the local glob of their job.
     """
-    sources = sources or {}
+    fetched = fetched or {}
     progress = progress or Silent()
-    globs = {"mock": opts.mock_results, "real": opts.real_results}
     plan: list[tuple[str, list[Found]]] = []
     total = 0
     for job in JOBS:
-        if job in sources:  # an artifact of another run replaces the local glob of its job
-            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
+        globs = list(where.globs(job))
+        if job in fetched:  # an artifact of another run replaces the local glob of its job
+            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in fetched[job]]
         else:
-            files = _find(opts, globs[job], f"{job} results", RESULTS_IN_DIRECTORY, f"--{job}-results", progress)
+            files = _find(where, globs, f"{job} results", RESULTS_IN_DIRECTORY, where.label(job), progress)
         if not files:
-            shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
-            where = searched(globs[job], opts.workspace, RESULTS_IN_DIRECTORY)
+            shown = ", ".join(repr(g) for g in globs) or "(none given)"
+            searched_where = searched(globs, where.workspace, RESULTS_IN_DIRECTORY)
             raise QualifyError(
-                f"--{job}-results {shown} matched no file ({where}); "
+                f"{where.label(job)} {shown} matched no file ({searched_where}); "
                 f"check the path and that the {job} job's results files were downloaded or written",
                 code="results-missing",
             )
         for f in files:
-            total = check_size(f.display, f.size, total, opts)
+            total = check_size(f.display, f.size, total, limits)
             if _undecodable(str(f.real)):
                 raise QualifyError(
                     "the file's path is not valid UTF-8, so it cannot be parsed or reported; rename the results file",
@@ -225,143 +187,43 @@ def plan_results(
 
 
 def _find(
-    opts: CheckOptions, patterns: list[str], what: str, in_directory: str, flag: str, progress: Reporter
+    where: Sources, patterns: Sequence[str], what: str, in_directory: str, label: str, progress: Reporter
 ) -> list[Found]:
     """The files of one input; says which patterns named a directory and what was read under it."""
     found = search(
-        patterns,
-        opts.workspace,
+        list(patterns),
+        where.workspace,
         what=what,
-        allow_outside=opts.allow_outside_workspace,
-        typed_outside=opts.typed_outside_workspace,
+        allow_outside=where.allow_outside_workspace,
+        typed_outside=where.typed_outside_workspace,
         in_directory=in_directory,
     )
     for pattern, count in found.directories:
         progress.note(
             workflow.plain(
-                f"{flag} {pattern} is a directory: read as {pattern.rstrip('/')}/{in_directory} ({count} file(s))"
+                f"{label} {pattern} is a directory: read as {pattern.rstrip('/')}/{in_directory} ({count} file(s))"
             )
         )
     return found.files
 
 
-def _no_tracking(opts: CheckOptions, selection: list[Finding]) -> list[Finding]:
+def _no_tracking(where: Sources) -> Finding:
     """The tracking glob matched no file: say so, with where it looked, instead of "nothing is declared"."""
-    shown = ", ".join(repr(g) for g in opts.tracking)
-    where = searched(opts.tracking, opts.workspace, TRACKING_IN_DIRECTORY)
-    if opts.tracking == [DEFAULT_TRACKING]:
-        message = f"--tracking {shown} (the default) matched no file ({where})"
-        hint = "declare each defect in docs/issues/ISSUE-N/TRACKING.md (`qualify init N` starts one), or set --tracking"
+    shown = ", ".join(repr(g) for g in where.tracking)
+    looked = searched(list(where.tracking), where.workspace, TRACKING_IN_DIRECTORY)
+    label = where.tracking_label
+    if where.tracking == (DEFAULT_TRACKING,):
+        message = f"{label} {shown} (the default) matched no file ({looked})"
+        hint = f"declare each defect in docs/issues/ISSUE-N/TRACKING.md (`qualify init N` starts one), or set {label}"
     else:
-        message = f"--tracking {shown} matched no file ({where})"
+        message = f"{label} {shown} matched no file ({looked})"
         hint = (
-            f"check the glob: it is relative to the workspace {opts.workspace.resolve()} (default {DEFAULT_TRACKING})"
+            f"check the glob: it is relative to the workspace {where.workspace.resolve()} (default {DEFAULT_TRACKING})"
         )
-    rest = [f for f in selection if not (f.code == "tracking-missing" and f.issue is None)]
-    return [Finding(code="tracking-missing", message=message, hint=hint), *rest]
+    return Finding(code="tracking-missing", message=message, hint=hint)
 
 
-@dataclass(frozen=True, slots=True)
-class _Task:
-    job: str
-    path: str
-    display: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Reader:
-    """How one job's files are read: the keeper, which kept testcases carry their output, properties
-    and attachment paths (evidence, traces), and (in worker processes) the list the keeper logs
-    near-miss names into, sent back per file. Captured fields travel back with each kept testcase."""
-
-    keep: Callable[[str], bool]
-    capture: Callable[[str], bool] | None
-    near_log: list[str] | None
-
-
-def _reader(matcher: Matcher, job: str, *, logged: bool) -> _Reader:
-    log: list[str] | None = [] if logged else None
-    return _Reader(matcher.keeper(job, log), matcher.captures(job), log)
-
-
-_Readers = dict[str, _Reader]
-_FileRead = tuple[list[TestCase], JobCounts, list[str]]  # kept testcases, counts, near-miss names
-
-
-def _workers(total_bytes: int, files: int) -> int:
-    """Processes that read result files: QUALIFY_WORKERS (a number, or `auto`, the default).
-
-    `auto` uses every CPU this process may run on once the files are big enough for the fork to pay
-    off (PARALLEL_MIN_BYTES), and one process below that, so small checks start fast.
-    """
-    value = os.environ.get("QUALIFY_WORKERS", "auto").strip().lower()
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if value == "auto":
-        wanted = cpus if total_bytes >= PARALLEL_MIN_BYTES else 1
-    elif value.isdigit() and int(value) > 0:
-        wanted = int(value)
-    else:
-        raise QualifyError(f"QUALIFY_WORKERS={value!r} is not a number of processes or `auto`", code="usage")
-    workers = max(1, min(wanted, cpus, files))
-    if workers > 1:
-        import multiprocessing  # lazily: start-up time of small checks
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return 1  # workers inherit the matcher by forking; without fork, read in this process
-    return workers
-
-
-def _read_file(task: _Task, readers: _Readers) -> _FileRead:
-    reader = readers[task.job]
-    file_counts = JobCounts()
-    log = reader.near_log
-    if log is not None:
-        log.clear()
-    cases = list(
-        read_testcases(task.path, task.display, task.job, file_counts, keep=reader.keep, capture=reader.capture)
-    )
-    return cases, file_counts, list(log) if log is not None else []
-
-
-def _read_all(tasks: list[_Task], readers: _Readers, workers: int) -> Iterator[_FileRead]:
-    """Kept testcases and counts per file, in file order whatever the number of workers."""
-    if workers <= 1:
-        for task in tasks:
-            yield _read_file(task, readers)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor  # lazily: start-up time of small checks
-
-    # fork: the workers inherit the matcher's index (inside `readers`) without pickling it; only
-    # each file's few kept testcases and its counts travel back.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(readers,)) as pool:
-        for outcome, error in pool.map(_worker_read, tasks):
-            if error is not None:
-                message, path, line, code = error
-                raise QualifyError(message, path, line, code=code)
-            yield outcome
-
-
-# Set once in each worker process by its initializer (fork); never used in the main process.
-_WORKER_READERS: list[_Readers] = []
-
-
-def _worker_init(readers: _Readers) -> None:
-    _WORKER_READERS.append(readers)
-
-
-def _worker_read(
-    task: _Task,
-) -> tuple[_FileRead | None, tuple[str, str | None, int | None, str] | None]:
-    # QualifyError's keyword-only `code` does not survive pickling: send its parts back instead.
-    try:
-        return _read_file(task, _WORKER_READERS[0]), None
-    except QualifyError as exc:
-        return None, (exc.message, exc.path, exc.line, exc.code)
-
-
-def check_size(display: str, size: int, total: int, opts: CheckOptions) -> int:
+def check_size(display: str, size: int, total: int, limits: ReadingLimits) -> int:
     """Refuse a results file before parsing it when it, or the running total, is over the limit."""
     if size == 0:
         raise QualifyError(
@@ -369,18 +231,18 @@ def check_size(display: str, size: int, total: int, opts: CheckOptions) -> int:
             display,
             code="results-malformed",
         )
-    if size > opts.max_file_bytes:
+    if size > limits.max_file_bytes:
         raise QualifyError(
-            f"results file is {size:,} bytes, over the per-file limit of {opts.max_file_bytes:,}; "
-            "raise --max-file-bytes (input max-file-bytes) if this file is genuine",
+            f"results file is {size:,} bytes, over the per-file limit of {limits.max_file_bytes:,}; "
+            f"raise {limits.naming.of('max-file-bytes')} if this file is genuine",
             display,
             code="results-too-large",
         )
     total += size
-    if total > opts.max_total_bytes:
+    if total > limits.max_total_bytes:
         raise QualifyError(
-            f"results reach {total:,} bytes with this file, over the total limit of {opts.max_total_bytes:,}; "
-            "raise --max-total-bytes (input max-total-bytes) if these files are genuine",
+            f"results reach {total:,} bytes with this file, over the total limit of {limits.max_total_bytes:,}; "
+            f"raise {limits.naming.of('max-total-bytes')} if these files are genuine",
             display,
             code="results-too-large",
         )
@@ -404,8 +266,8 @@ def _write(path: str, text: str, target: Path, *, append: bool = False) -> None:
         raise QualifyError(f"cannot write {path}: {exc.strerror or exc}", code="output-failed") from None
 
 
-@_gc_paused()
-def write_outputs(opts: CheckOptions, report: Report, out: TextIO) -> None:
+@gc_paused()
+def write_outputs(opts: Outputs, report: Report, out: TextIO) -> None:
     """Render the report everywhere it was asked for, each output by its renderer's name
     (render/renderers.py: every output is redacted there, and escaped for its format)."""
     failed: QualifyError | None = None  # one output that cannot be written must not stop the others
@@ -432,13 +294,6 @@ def write_outputs(opts: CheckOptions, report: Report, out: TextIO) -> None:
         raise failed
 
 
-def json_report_target(opts: CheckOptions, path: str, what: str) -> Path:
-    """Where the JSON report goes; inside the workspace unless the person typed it on their machine
-    (or passed --allow-outside-workspace): pull-request code could link it anywhere."""
-    confined = not (opts.allow_outside_workspace or opts.typed_outside_workspace)
-    return output_target(path, opts.workspace, confined=confined, what=what)
-
-
 def exit_code(verdict: Verdict, mode: str) -> int:
     if mode == "report" or verdict.qualified:
         return 0
@@ -446,17 +301,19 @@ def exit_code(verdict: Verdict, mode: str) -> int:
 
 
 def run(
-    opts: CheckOptions,
+    settings: Settings,
     out: TextIO,
     err: TextIO,
     on_done: Callable[[Verdict | None, str | None], None] | None = None,
     progress: Reporter | None = None,
+    make_client: github_io.ClientFactory = GitHubClient,
 ) -> int:
     """Collect, render, and return the exit code (0 qualified, 1 not qualified, 2 could not evaluate)."""
+    outputs = settings.outputs
     verdict: Verdict | None = None
     error: CouldNotEvaluate | None = None
     try:
-        verdict = collect(opts, progress)
+        verdict = collect(settings, progress, make_client)
     except QualifyError as exc:
         error = CouldNotEvaluate(str(exc), exc.code)
     except Exception as exc:  # noqa: BLE001 - fail closed: a bug must not end without a verdict or report
@@ -466,13 +323,13 @@ def run(
     finally:
         if progress is not None:
             progress.close()
-    report = Report(verdict, error, link_base=opts.github.blob_base(), mode=opts.mode, secrets=opts.secrets)
-    report = _publish(opts, report)
+    report = Report(verdict, error, link_base=outputs.links, mode=outputs.mode, secrets=outputs.secrets)
+    report = _publish(settings, report, make_client)
     try:
-        write_outputs(opts, report, out)
+        write_outputs(outputs, report, out)
     except QualifyError as exc:
         if report.error is None:
-            err.write(workflow.error_line(str(exc), opts.secrets))
+            err.write(workflow.error_line(str(exc), outputs.secrets))
             return 2
         # One error line: the output that could not be written is said instead of the error before it.
         err.write(render("console", replace(report, error=CouldNotEvaluate(str(exc), exc.code))) + "\n")
@@ -482,28 +339,45 @@ def run(
     if report.verdict is None:
         err.write(render("console", report) + "\n")  # the delivery notes, then why there is no verdict
         return 2
-    return exit_code(report.verdict, opts.mode)
+    return exit_code(report.verdict, outputs.mode)
 
 
-def _publish(opts: CheckOptions, report: Report) -> Report:
+def _publish(settings: Settings, report: Report, make_client: github_io.ClientFactory) -> Report:
     """Sticky comment and check run; what they could not do comes back as delivery notes beside the
     verdict (warnings), never in it: publishing never changes the verdict."""
-    if not opts.github.comment and not opts.github.check_name:
+    if not settings.publish.wanted:
         return report
     try:
-        with github_io.connect(opts.github) as api:
-            notes = publish.publish(api, opts.github, report)
+        with github_io.connect(settings.github, make_client) as api:
+            notes = publish.publish(api, settings.github, settings.publish, report)
     except QualifyError as exc:
         notes = [Finding(code="publish-failed", severity="warning", message=f"could not publish: {exc}")]
     return replace(report, notes=(*report.notes, *notes))
 
 
-def env_today() -> dt.date:
-    """Today's date, overridable with QUALIFY_TODAY=YYYY-MM-DD for reproducible runs."""
-    value = os.environ.get("QUALIFY_TODAY")
-    if value:
+def check_inputs(
+    raw: RawInputs,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    on_done: Callable[[Verdict | None, str | None], None] | None = None,
+) -> int:
+    """`check` from either front end: the settings from what the user set, then the run. An unusable
+    input is said on stderr and, as "could not evaluate", in every output asked for (a stale report
+    from an earlier run must not say "qualified"); exit 2."""
+    try:
+        settings = build_settings(raw, env)
+    except QualifyError as exc:
+        fallback = output_settings(raw, env)
+        err.write(workflow.error_line(str(exc), fallback.secrets))
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise QualifyError(f"QUALIFY_TODAY={value!r} is not a date like 2026-12-31") from None
-    return dt.datetime.now(dt.UTC).date()
+            write_outputs(fallback, Report.failed(str(exc), exc.code, secrets=fallback.secrets), out)
+        except QualifyError as write_exc:
+            if write_exc.code != exc.code or exc.code != "outside-workspace":  # a refused path is said once
+                err.write(workflow.error_line(str(write_exc), fallback.secrets))
+        if on_done is not None:
+            on_done(None, str(exc))
+        return 2
+    from qualify.app.progress import Progress
+
+    return run(settings, out, err, on_done=on_done, progress=Progress.for_stream(err, env))

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from qualify import __version__
 from qualify.errors import QualifyError
 from qualify.render.workflow_commands import error_line, internal_error
-
-if TYPE_CHECKING:
-    from qualify.app.check import CheckOptions
 
 EXIT_ERROR = 2
 
@@ -43,50 +39,6 @@ def in_github_actions() -> bool:
     """Inside a workflow the command line confines paths as the Action does; on a person's machine
     the paths they type are their choice."""
     return os.environ.get("GITHUB_ACTIONS") == "true"
-
-
-def split_list(values: list[str] | None) -> list[str]:
-    """Comma-, space- or newline-separated values, possibly given several times."""
-    out: list[str] = []
-    for v in values or []:
-        out += [p for p in v.replace(",", " ").split() if p]
-    return out
-
-
-def split_globs(values: list[str] | None) -> list[str]:
-    """Globs one per line (an Action input) or per flag; commas are legal in paths, so not split."""
-    return [line.strip() for v in values or [] for line in v.splitlines() if line.strip()]
-
-
-def parse_issues(values: list[str] | None) -> tuple[int, ...]:
-    issues = []
-    for item in split_list(values):
-        text = item.lstrip("#")
-        if not text.isdigit() or int(text) <= 0:
-            raise QualifyError(f"--issues: {item!r} is not an issue number (expected e.g. 462,470)", code="usage")
-        issues.append(int(text))
-    return tuple(dict.fromkeys(issues))
-
-
-_BYTES = re.compile(r"^\s*(\d{1,15})\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
-_UNIT = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-
-
-def parse_bytes(value: str, name: str) -> int:
-    """A positive byte count: `104857600`, `100M`, `100MiB`, `2G` (binary units)."""
-    m = _BYTES.match(value or "")
-    if not m or int(m.group(1)) <= 0:
-        shown = value if len(value or "") <= 40 else value[:39] + "…"
-        raise QualifyError(f"{name}: {shown!r} is not a positive byte count (e.g. 104857600, 100M, 2G)", code="usage")
-    unit = (m.group(2) or "").lower()[:1]
-    return int(m.group(1)) * _UNIT[unit]
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-12-31") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--repo", help="owner/name (default $GITHUB_REPOSITORY)")
     check.add_argument("--sha", help="the commit under test, for stale-result checks (default $GITHUB_SHA)")
     _github_flags(check)
-    check.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="evaluate exception expiry as of this date")
+    check.add_argument("--today", metavar="YYYY-MM-DD", help="evaluate exception expiry as of this date")
     check.add_argument(
         "--allow-outside-workspace",
         action="store_true",
@@ -202,7 +154,7 @@ def _github_flags(check: argparse.ArgumentParser) -> None:
     )
     gh.add_argument("--mock-results-artifact", metavar="NAME", help="read the mock results from this artifact (same)")
     gh.add_argument("--shards", metavar="N", help="number of artifacts sharded results must span: N, or real=N,mock=M")
-    gh.add_argument("--results-run-id", type=_run_id, metavar="ID", help="the workflow run holding the artifacts")
+    gh.add_argument("--results-run-id", metavar="ID", help="the workflow run holding the artifacts")
     gh.add_argument(
         "--results-workflow", metavar="FILE", help="take the artifacts from this workflow's latest successful run"
     )
@@ -212,20 +164,6 @@ def _github_flags(check: argparse.ArgumentParser) -> None:
     )
     gh.add_argument("--comment", action="store_true", help="keep one sticky pull-request comment with the report")
     gh.add_argument("--check-name", metavar="NAME", help="create a check run of this name with the verdict")
-
-
-def _run_id(value: str) -> int:
-    if not value.isdigit() or int(value) <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a workflow run id (digits, from the run's URL)")
-    return int(value)
-
-
-def parse_issue_selection(values: list[str] | None) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """Issue numbers and milestone:NAME / label:NAME queries from --issues (input `issues`)."""
-    from qualify.github.context import split_issue_selection
-
-    plain, queries = split_issue_selection(values)
-    return parse_issues(plain), queries
 
 
 def _add_init(sub: argparse._SubParsersAction) -> None:
@@ -250,7 +188,7 @@ def _add_init(sub: argparse._SubParsersAction) -> None:
     _paths_flag(
         init,
         "--tracking",
-"where an existing declaration of ISSUE is kept (default docs/issues/**/TRACKING.md): its title, "
+        "where an existing declaration of ISSUE is kept (default docs/issues/**/TRACKING.md): its title, "
         "area, partner, scenario and events are carried into the block",
     )
     init.add_argument(
@@ -282,8 +220,9 @@ def _issue_taken_by_flag(args: argparse.Namespace, workspace: Path) -> str | Non
 def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dataclasses import replace
 
-    from qualify.app.check import DEFAULT_TRACKING
     from qualify.app.init import Known, existing, run_init
+    from qualify.app.options import split_globs
+    from qualify.settings import DEFAULT_TRACKING
 
     workspace = Path(args.workspace) if args.workspace else Path.cwd()
     given = args.issue if args.issue is not None else _issue_taken_by_flag(args, workspace)
@@ -348,7 +287,8 @@ def _add_adopt(sub: argparse._SubParsersAction) -> None:
 
 def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from qualify.app.adopt import AdoptOptions, run_adopt
-    from qualify.app.check import DEFAULT_TRACKING, env_today
+    from qualify.app.options import env_today, parse_bytes, split_globs
+    from qualify.settings import DEFAULT_TRACKING
 
     globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
     missing = [f"--{job}-results" for job, v in globs.items() if not v]
@@ -365,120 +305,21 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes") if args.max_file_bytes else None,
         max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes") if args.max_total_bytes else None,
     )
-    return run_adopt(opts, out, err, today=env_today())
+    return run_adopt(opts, out, err, today=env_today(os.environ))
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.app.check import CheckOptions, run, write_outputs
-    from qualify.render.report import Report
+    from qualify.app.check import check_inputs
+    from qualify.app.options import CLI_ONLY, INPUTS, RawInputs
 
-    try:
-        opts = _options(args)
-    except QualifyError as exc:
-        # Still write the reports asked for: a stale report from an earlier run must not say "qualified".
-        fallback = CheckOptions(
-            mock_results=[],
-            real_results=[],
-            json_report=args.json_report,
-            summary=args.summary,
-            workspace=Path(args.workspace) if args.workspace else Path.cwd(),
-            allow_outside_workspace=args.allow_outside_workspace,
-            typed_outside_workspace=not in_github_actions(),
-            secrets=_secrets(args.token),
-        )
-        try:
-            write_outputs(fallback, Report.failed(str(exc), exc.code, secrets=fallback.secrets), out)
-        except QualifyError as write_exc:
-            if write_exc.code != exc.code or exc.code != "outside-workspace":  # a refused path is said once
-                err.write(error_line(str(write_exc), _secrets(args.token)))
-        raise
-    from qualify.app.progress import Progress
-
-    return run(opts, out, err, progress=Progress.for_stream(err, os.environ))
-
-
-def _options(args: argparse.Namespace) -> CheckOptions:
-    from qualify.app.check import (
-        DEFAULT_MAX_FILE_BYTES,
-        DEFAULT_MAX_TOTAL_BYTES,
-        DEFAULT_TRACKING,
-        CheckOptions,
-        env_today,
-        json_report_target,
-    )
-    from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
-    from qualify.github.context import GitHubOptions, env_github, parse_shards, validate_sources
-
-    context = env_github(os.environ)
-    artifacts = {
-        job: name
-        for job, name in (("mock", args.mock_results_artifact), ("real", args.real_results_artifact))
-        if name and name.strip()
-    }
-    github = GitHubOptions(
-        token=args.token or os.environ.get("GITHUB_TOKEN") or None,
-        repo=args.repo or context["repo"],
-        api_url=context["api_url"],
-        server_url=context.get("server_url"),
-        sha=args.sha or context["sha"],
-        pr_number=context.get("pr_number"),
-        head_sha=context.get("head_sha"),
-        real_api_labels=tuple(split_list(args.real_api_labels)) or DEFAULT_REAL_API_LABELS,
-        partner_labels=tuple(split_list(args.partner_labels)) or DEFAULT_PARTNER_LABELS,
-        artifacts={job: name.strip() for job, name in artifacts.items()},
-        shards=parse_shards(args.shards or "", artifacts, flag_style=True),
-        results_run_id=args.results_run_id,
-        results_workflow=args.results_workflow or None,
-        results_branch=args.results_branch or None,
-        allow_stale_results=args.allow_stale_results,
-        comment=args.comment,
-        check_name=args.check_name or None,
-    )
-    mock, real = split_globs(args.mock_results), split_globs(args.real_results)
-    missing = [
-        flag
-        for job, flag, v in (("mock", "--mock-results", mock), ("real", "--real-results", real))
-        if not v and job not in github.artifacts
-    ]
-    if missing:
-        raise QualifyError(
-            f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job "
-            "(or --mock-results-artifact / --real-results-artifact)",
-            code="usage",
-        )
-    validate_sources(github, flag_style=True)
-    areas = tuple(a.lower() for a in split_list(args.real_api_areas)) or ("backend", "proxy")
-    issues, github.issue_queries = parse_issue_selection(args.issues)
-    opts = CheckOptions(
-        mock_results=mock,
-        real_results=real,
-        tracking=split_globs(args.tracking) or [DEFAULT_TRACKING],
-        issues=issues,
-        real_api_areas=areas,
-        json_report=args.json_report,
-        summary=args.summary,
-        mode=args.mode,
-        workspace=Path(args.workspace) if args.workspace else Path.cwd(),
-        today=args.today or env_today(),
-        annotations=args.annotations if args.annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true",
-        allow_outside_workspace=args.allow_outside_workspace,
-        typed_outside_workspace=not in_github_actions(),
-        github=github,
-        max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes")
-        if args.max_file_bytes
-        else DEFAULT_MAX_FILE_BYTES,
-        max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes")
-        if args.max_total_bytes
-        else DEFAULT_MAX_TOTAL_BYTES,
-        secrets=_secrets(args.token),
-    )
-    if opts.json_report:  # refused before the work, not after it
-        json_report_target(opts, opts.json_report, "--json-report")
-    return opts
+    values = {name: getattr(args, name.replace("-", "_")) for name in (*INPUTS, *CLI_ONLY)}
+    return check_inputs(RawInputs.of("cli", values), os.environ, out, err)
 
 
 def _secrets(token: str | None) -> tuple[str, ...]:
-    return tuple(t for t in (token, os.environ.get("GITHUB_TOKEN"), os.environ.get("INPUT_TOKEN")) if t)
+    from qualify.app.options import secrets
+
+    return secrets(token, os.environ)
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:

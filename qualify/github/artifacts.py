@@ -32,6 +32,7 @@ from qualify.core.model import Finding
 from qualify.errors import QualifyError
 from qualify.github.client import ACTIONS_READ, CONTENTS_READ, GitHubError
 from qualify.results.attachments import MAX_ATTACHMENT_BYTES, MAX_CHECK_BYTES
+from qualify.settings import ArtifactSource, GitHubContext
 
 MAX_ZIP_BYTES = 512 * 1024 * 1024  # the download
 MAX_ENTRIES = 10_000  # entries in the zip's directory
@@ -579,19 +580,21 @@ def check_fresh(
     ]
 
 
-def fetch_results(api: Any, opts: Any, dest: Path) -> tuple[dict[str, list[tuple[Path, str]]], list[Finding]]:
+def fetch_results(
+    api: Any, github: GitHubContext, source: ArtifactSource, dest: Path
+) -> tuple[dict[str, list[tuple[Path, str]]], list[Finding]]:
     """For each job given as artifacts: its extracted results files, and shard and staleness findings."""
-    if not opts.artifacts:
+    if not source.names:
         return {}, []
     if api is None:
-        names = ", ".join(f"{job}-results-artifact" for job in sorted(opts.artifacts))
-        raise QualifyError(f"{names} needs the GitHub API, but there is {opts.skip_reason()}")
-    run = find_run(api, opts.results_run_id, opts.results_workflow, opts.results_branch)
+        names = ", ".join(source.naming.of(f"{job}-results-artifact") for job in sorted(source.names))
+        raise QualifyError(f"{names} needs the GitHub API, but there is {github.skip_reason()}")
+    run = find_run(api, source.run_id, source.workflow, source.branch)
     sources: dict[str, list[tuple[Path, str]]] = {}
     findings: list[Finding] = []
-    for job, spec in sorted(opts.artifacts.items()):
-        files, missing = download_job(api, run, job, spec, dest / job, opts.shards.get(job))
+    for job, spec in sorted(source.names.items()):
+        files, missing = download_job(api, run, job, spec, dest / job, source.shards.get(job))
         sources[job] = files
         findings += missing
-        findings += check_fresh(api, job, run, opts.sha, files, opts.allow_stale_results)
+        findings += check_fresh(api, job, run, github.sha, files, source.allow_stale)
     return sources, findings

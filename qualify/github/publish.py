@@ -14,6 +14,7 @@ from qualify.redact import redactor
 from qualify.render.markdown import MARKER
 from qualify.render.renderers import render
 from qualify.render.report import Report
+from qualify.settings import GitHubContext, PublishSettings
 
 ANNOTATIONS_PER_REQUEST = 50  # the Checks API takes at most 50 annotations per request
 MAX_ANNOTATIONS = 1_000
@@ -111,32 +112,32 @@ def _warning(code: str, message: str) -> Finding:
     )
 
 
-def publish(api: Any, opts: Any, report: Report) -> list[Finding]:
+def publish(api: Any, github: GitHubContext, wanted: PublishSettings, report: Report) -> list[Finding]:
     """Post the sticky comment and/or the check run; what could not be done comes back as warnings."""
-    if not opts.comment and not opts.check_name:
+    if not wanted.comment and not wanted.check_name:
         return []
     if api is None:
-        return [_warning("publish-skipped", f"comment/check run skipped: {opts.skip_reason()}")]
+        return [_warning("publish-skipped", f"comment/check run skipped: {github.skip_reason()}")]
     warnings: list[Finding] = []
-    if opts.comment:
-        if opts.pr_number is None:
+    if wanted.comment:
+        if github.pr_number is None:
             warnings.append(
                 _warning("publish-skipped", "comment skipped: not a pull_request run (no pull request number)")
             )
         else:
             try:
-                upsert_comment(api, opts.pr_number, render("comment", report))
+                upsert_comment(api, github.pr_number, render("comment", report))
             except GitHubError as exc:
                 warnings.append(
                     _warning("publish-failed", f"could not update the pull-request comment: {api.error(exc)}")
                 )
-    if opts.check_name:
-        head = opts.head_sha or opts.sha
+    if wanted.check_name:
+        head = github.head_sha or github.sha
         if not head:
             warnings.append(_warning("publish-skipped", "check run skipped: no commit to attach it to (GITHUB_SHA)"))
         else:
             try:
-                check_run(api, opts.check_name, head, report)
+                check_run(api, wanted.check_name, head, report)
             except GitHubError as exc:
                 warnings.append(_warning("publish-failed", f"could not create the check run: {api.error(exc)}"))
     return warnings

@@ -166,13 +166,17 @@ def _entry(er: EntryResult) -> dict[str, object]:
 
 def build_report(report: Report) -> dict[str, object]:
     """The report as JSON-ready data: the verdict with the delivery notes among its warnings, or,
-    for a check that could not be evaluated, the error and its code (never qualified)."""
+    for a check that could not be evaluated, the error and its code (never qualified).
+
+    Without a verdict the reason is also the one problem (Report.problems), so `problems` is empty
+    exactly when the report says qualified, and the Action's `problems` output (its length) is never
+    0 without a verdict."""
     if report.error is not None:
         return {
             "qualify_version": __version__,
             "qualified": False,
             "error": report.error.message,
-            "problems": [],
+            "problems": [f.as_dict() for f in report.problems],
             "warnings": [],
             "defects": [],
             "not_declared": [],

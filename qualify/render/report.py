@@ -75,8 +75,13 @@ class Report:
 
     @property
     def problems(self) -> list[Finding]:
-        """What blocks the release (delivery notes never do)."""
-        return self.verdict.problems if self.verdict is not None else []
+        """What blocks the release (delivery notes never do). Without a verdict, the reason is the one
+        problem: problems are empty exactly when the report says qualified (the Action's `problems`
+        output is their number)."""
+        if self.error is not None:
+            return [Finding(code=self.error.code, message=self.error.message)]
+        assert self.verdict is not None
+        return self.verdict.problems
 
     @property
     def warnings(self) -> list[Finding]:

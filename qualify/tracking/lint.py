@@ -13,6 +13,7 @@ from typing import Any, TextIO
 import qualify
 from qualify.app.check import DEFAULT_TRACKING, MAX_TRACKING_BYTES, read_tracking_file
 from qualify.core.model import Defect, Finding
+from qualify.core.rules import DEFAULT_REAL_API_AREAS
 from qualify.errors import QualifyError
 from qualify.tracking.parse import raw_block
 from qualify.tracking.schema import SchemaError, Validator, Violation, to_json_data
@@ -66,7 +67,7 @@ def schema_violations(text: str, validator: Validator) -> list[tuple[int, Violat
     return [(_line_of(document, v.path, 1), v) for v in validator.errors(to_json_data(document))]
 
 
-def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend", "proxy")) -> list[Finding]:
+def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = DEFAULT_REAL_API_AREAS) -> list[Finding]:
     """Problems (and warnings) visible from the declaration alone, before any results are read."""
     at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
     found: list[Finding] = []

@@ -30,6 +30,7 @@ from act_run import (
     ActRun,
     expected_run_line,
     load_recipe,
+    remove_act_leftovers,
     run_act,
 )
 
@@ -77,15 +78,7 @@ def test_recipe_reads_only_outputs_the_action_declares(workflow: Path) -> None:
 def leftover_containers(act_env: ActEnv) -> list[str]:
     """Job containers and volumes act did not remove (it keeps them after a failure without --rm);
     removed here so the persistent data-root does not fill up."""
-    docker = act_env.session.daemon.docker
-    names = docker("ps", "-a", "--filter", "name=^act-", "--format", "{{.Names}}").stdout.split()
-    volumes = [v for v in docker("volume", "ls", "--format", "{{.Name}}").stdout.split() if v.startswith("act-")]
-    volumes = [v for v in volumes if v != "act-toolcache"]  # act's tool cache, meant to persist
-    if names:
-        docker("rm", "-f", *names, check=False)
-    if volumes:
-        docker("volume", "rm", "-f", *volumes, check=False)
-    return names + volumes
+    return remove_act_leftovers(act_env.session.daemon.docker)
 
 
 def uploaded_report(run: ActRun, report_path: str) -> Path | None:

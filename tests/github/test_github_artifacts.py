@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from builders import EXAMPLES
 from fake_github import zip_bytes
-from workspace import check, codes, gh_options, workspace
+from workspace import check, codes, gh_options, github, workspace
 
 from qualify.errors import QualifyError
 from qualify.github.artifacts import Limits, RunInfo, safe_extract, safe_member_name, staleness
@@ -280,10 +280,8 @@ def test_artifact_problems_cannot_be_evaluated(tmp_path, gh, change, message):
 
 
 def test_artifact_without_a_token(tmp_path):
-    from qualify.github.context import GitHubOptions
-
     ws = workspace(tmp_path)
-    code, _, err, _ = check(ws, GitHubOptions(artifacts={"real": "x"}, results_run_id=1), real_results=[])
+    code, _, err, _ = check(ws, github(artifacts={"real": "x"}, results_run_id=1), real_results=[])
     assert code == 2 and "needs the GitHub API" in err and "no GitHub token" in err
 
 

@@ -3,11 +3,11 @@
 import json
 
 from fake_github import FakeGitHub
-from workspace import check, codes, declare, gh_options, workspace
+from workspace import check, codes, declare, gh_options, github, workspace
 
 from qualify.core.model import Finding, JobCounts, Verdict
 from qualify.github.client import GitHubClient, Repo
-from qualify.github.context import Api, GitHubOptions, env_github
+from qualify.github.context import Api, env_github
 from qualify.github.publish import annotations, batches, check_run
 from qualify.render.markdown import MARKER, fit_chars
 from qualify.render.report import Report
@@ -126,7 +126,7 @@ def test_read_only_token_degrades_publishing_to_warnings(tmp_path, gh):
 
 def test_without_a_token_publishing_is_skipped(tmp_path):
     ws = workspace(tmp_path)
-    code, _, _, report = check(ws, GitHubOptions(comment=True, check_name="q", pr_number=PR))
+    code, _, _, report = check(ws, github(comment=True, check_name="q", pr_number=PR))
     assert code == 0
     assert "publish-skipped" in codes(report, "warnings")
 

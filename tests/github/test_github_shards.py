@@ -12,9 +12,10 @@ from fake_github import zip_bytes
 from test_github_artifacts import COMMIT_TIME, HEAD
 from workspace import check, codes, gh_options, workspace
 
+from qualify.app.options import build_settings, parse_shards
 from qualify.errors import QualifyError
 from qualify.github.artifacts import RunInfo, artifact_names, missing_shards, select_artifacts, shard_findings
-from qualify.github.context import parse_shards
+from qualify.settings import Naming
 
 REAL = EXAMPLES / "runs/qualified/real"
 GO_LOG = EXAMPLES.parent / "tests/fixtures/runners/go/go-test.json"
@@ -165,13 +166,13 @@ def test_shard_findings_against_jobs():
     ],
 )
 def test_parse_shards(text, artifacts, want):
-    assert parse_shards(text, artifacts, flag_style=False) == want
+    assert parse_shards(text, artifacts, Naming("action")) == want
 
 
 @pytest.mark.parametrize(
     ("text", "artifacts", "message"),
     [
-        ("3", {}, "give real-results-artifact"),
+        ("3", {}, "^--shards counts .* give --real-results-artifact or --mock-results-artifact"),
         ("0", {"real": "r"}, "not a number of shard artifacts"),
         ("staging=2", {"real": "r"}, "names no job"),
         ("mock=2", {"real": "r"}, "the mock results are not read from artifacts"),
@@ -179,16 +180,21 @@ def test_parse_shards(text, artifacts, want):
 )
 def test_parse_shards_refuses(text, artifacts, message):
     with pytest.raises(QualifyError, match=message) as err:
-        parse_shards(text, artifacts, flag_style=True)
+        parse_shards(text, artifacts, Naming("cli"))
     assert err.value.code == "usage"
 
 
 def test_action_and_cli_take_shards(monkeypatch):
-    from qualify.app.action import github_options, read_inputs
+    from qualify.app.action import read_inputs
 
-    env = {"INPUT_REAL-RESULTS-ARTIFACT": "real-junit-*", "INPUT_SHARDS": "8", "INPUT_RESULTS-RUN-ID": "5"}
-    opts = github_options(read_inputs(env), {})
-    assert opts.artifacts == {"real": "real-junit-*"} and opts.shards == {"real": 8}
+    env = {
+        "INPUT_MOCK-RESULTS": "x.xml",
+        "INPUT_REAL-RESULTS-ARTIFACT": "real-junit-*",
+        "INPUT_SHARDS": "8",
+        "INPUT_RESULTS-RUN-ID": "5",
+    }
+    source = build_settings(read_inputs(env), {}).artifacts
+    assert source.names == {"real": "real-junit-*"} and source.shards == {"real": 8} and source.run_id == 5
     from qualify.app.cli import main
 
     out, err = io.StringIO(), io.StringIO()

@@ -87,12 +87,14 @@ def test_live_only_on_a_real_terminal_outside_actions():
 def test_collect_reports_each_file_and_is_silent_by_default(capsys):
     from builders import EXAMPLES, TODAY
 
-    from qualify.app.check import CheckOptions, collect
+    from qualify.app.check import collect
+    from qualify.app.options import RawInputs, build_settings
 
-    opts = CheckOptions(
-        mock_results=["runs/qualified/mock/*.xml"], real_results=["runs/qualified/real/*.xml"],
-        tracking=["docs/issues/**/TRACKING.md"], workspace=EXAMPLES, today=TODAY,
-    )  # fmt: skip
+    raw = RawInputs.of("cli", {
+        "mock-results": ["runs/qualified/mock/*.xml"], "real-results": ["runs/qualified/real/*.xml"],
+        "tracking": ["docs/issues/**/TRACKING.md"], "workspace": str(EXAMPLES), "today": TODAY.isoformat(),
+    })  # fmt: skip
+    opts = build_settings(raw, {})
     collect(opts)
     assert capsys.readouterr() == ("", "")
     out = io.StringIO()
