@@ -66,12 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N,N",
         help="only these issues, or milestone:NAME / label:NAME (needs --token); each must be declared",
     )
-    check.add_argument(
-        "--real-api-areas",
-        action="append",
-        metavar="A,B",
-        help="areas that need real-API proof (default backend,proxy)",
-    )
+    _add_real_api_areas(check)
     check.add_argument(
         "--json-report",
         metavar="PATH",
@@ -135,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="TRACKING.md files, directories (every TRACKING.md under them) or quoted globs; "
         "default docs/issues/**/TRACKING.md, as for check",
     )
+    _add_real_api_areas(lint)
     _add_init(sub)
     _add_adopt(sub)
     return parser
@@ -322,10 +318,21 @@ def _secrets(token: str | None) -> tuple[str, ...]:
     return secrets(token, os.environ)
 
 
+def _add_real_api_areas(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--real-api-areas",
+        action="append",
+        metavar="A,B",
+        help="areas that need real-API proof (default backend,proxy)",
+    )
+
+
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
+    from qualify.app.options import env_today, real_api_areas
     from qualify.tracking.lint import lint_files, lint_targets
 
-    return lint_files(lint_targets(args.files, Path.cwd()), out)
+    targets = lint_targets(args.files, Path.cwd())
+    return lint_files(targets, out, real_api_areas=real_api_areas(args.real_api_areas), today=env_today(os.environ))
 
 
 def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:

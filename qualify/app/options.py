@@ -112,6 +112,11 @@ def split_list(values: tuple[str, ...] | list[str] | None) -> list[str]:
     return out
 
 
+def real_api_areas(values: tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """The areas that need real-API proof, as `check` and `lint` read them (lower case; default backend, proxy)."""
+    return tuple(a.lower() for a in split_list(values)) or DEFAULT_REAL_API_AREAS
+
+
 def split_globs(values: tuple[str, ...] | list[str] | None) -> list[str]:
     """Globs one per line (an Action input) or per flag; commas are legal in paths, so not split."""
     return [line.strip() for v in values or [] for line in v.splitlines() if line.strip()]
@@ -366,7 +371,7 @@ def build_settings(raw: RawInputs, env: Mapping[str, str]) -> Settings:
     issues, queries = parse_issue_selection(raw.all("issues"), naming.of("issues"))
     policy = PolicyInputs(
         today=_today(raw, env, naming),
-        real_api_areas=tuple(a.lower() for a in split_list(raw.all("real-api-areas"))) or DEFAULT_REAL_API_AREAS,
+        real_api_areas=real_api_areas(raw.all("real-api-areas")),
         issues=issues,
         issue_queries=queries,
         naming=naming,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from qualify.core import rules as label_rules
@@ -397,6 +397,132 @@ def _undeclared(defect: Defect, index: int, book: MatchBook) -> tuple[tuple[Cand
     return candidates, found.more, findings
 
 
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What a rule asks of the declared tests: `has(job, kinds)` says whether one (of `kinds`) covers
+    `job`. After a run (`outcome`) that means it passed there, with its evidence and flow; before any
+    run (`qualify lint`) only that one is declared for the job, so a block that can never qualify
+    is flagged by the same rules, in the same words, as the check that would fail it."""
+
+    outcome: bool
+    has: Callable[..., bool]
+
+
+def declared_coverage(defect: Defect) -> Coverage:
+    """The coverage a block declares, as if every declared test passed where it is declared to run."""
+
+    def has(job: str, kinds: tuple[str, ...] | None = None) -> bool:
+        return any(job in e.jobs and (kinds is None or e.kind in kinds) for e in defect.coverage)
+
+    return Coverage(outcome=False, has=has)
+
+
+def rule_findings(defect: Defect, rules: tuple[str, ...], config: PolicyConfig, covered: Coverage) -> list[Finding]:
+    """The findings of the defect's rules (mock, real API, partner scenario) and of the shape of its
+    declarations, given what covers it. `evaluate_defect` passes what the run showed; `qualify lint`
+    passes `declared_coverage`, so lint and check never disagree on what a rule needs."""
+    at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
+    found: list[Finding] = []
+    if not covered.has("mock"):
+        found.append(
+            Finding(
+                code="no-mock-coverage",
+                message=(
+                    "no declared test passed in the mock job"
+                    if covered.outcome
+                    else "no declared test runs in the mock job (no `jobs: [mock]`)"
+                ),
+                hint="declare a regression test with jobs: [mock] and keep it passing in the mock job",
+                **at,
+            )
+        )
+    if RULE_REAL in rules and not covered.has("real"):
+        areas = (
+            ", ".join(sorted(set(defect.areas) & set(config.real_api_areas)))
+            or ", ".join(label_rules.real_api_labelled(config.labels, defect.issue) if config.labels else ())
+            + " (by label)"
+        )
+        found.append(
+            Finding(
+                code="no-real-api-coverage",
+                message=(
+                    f"{areas} defect: no declared test ran and passed against the real API"
+                    if covered.outcome
+                    else f"{areas} defect: no declared test runs against the real API (no `jobs: [real]`)"
+                ),
+                hint="a backend/proxy defect is fixed only when a declared test passes in the real-API job",
+                **at,
+            )
+        )
+    if RULE_PARTNER in rules:
+        found += _partner_findings(defect, config, covered, at)
+    if defect.events and not any({"mock", "real"} <= set(e.jobs) for e in defect.coverage):
+        found.append(
+            Finding(
+                code="mock-drift",
+                severity="warning",
+                message="`events` is set, but no declared test runs in both jobs: there is no mock run to compare",
+                hint="declare the test that records the events with jobs: [mock, real]",
+                **{**at, "line": defect.events_line or defect.line},
+            )
+        )
+    return found
+
+
+def declared_findings(defect: Defect, config: PolicyConfig) -> list[Finding]:
+    """What the rules say of a block before any run (`qualify lint`, `qualify adopt`): every declared
+    test is taken to pass where it is declared to run, and the block's exception applies as in a
+    check. Labels are not known offline (`config.labels` is None): a rule a label adds is not seen."""
+    covered = declared_coverage(defect)
+    return _apply_waiver(defect, rule_findings(defect, rules_for(defect, config), config, covered), config)
+
+
+def _partner_findings(defect: Defect, config: PolicyConfig, covered: Coverage, at: dict) -> list[Finding]:
+    partner = defect.partner or "by label"
+    found: list[Finding] = []
+    if not defect.scenario:
+        found.append(
+            Finding(
+                code="scenario-undocumented",
+                message=f"partner-reported ({partner}) but `scenario:` does not describe the partner's flow",
+                hint="write the partner's flow in `scenario:` (e.g. connect → Settings → user message → …)",
+                **at,
+            )
+        )
+    elif not defect.steps:
+        found.append(
+            Finding(
+                code="scenario-unverified",
+                severity="warning",
+                message=(
+                    "`scenario:` is a sentence, so the gate cannot check that the `kind: scenario` test ran "
+                    "the partner's flow: any passing test labelled scenario counts"
+                ),
+                hint=(
+                    "list the steps (`scenario:` as `- step name: 'pattern'` items, in order) and record them "
+                    "in the test's output; the gate then checks each run's trace (README: Partner scenarios)"
+                ),
+                **{**at, "line": defect.scenario_line or defect.line},
+            )
+        )
+    if not covered.has("real", ("scenario",)):
+        found.append(
+            Finding(
+                code="partner-scenario-not-covered",
+                message=(
+                    f"partner-reported ({partner}): no test of kind `scenario` passed in the real-API job"
+                    " (probes do not count)"
+                    if covered.outcome
+                    else f"partner-reported ({partner}): no test of kind `scenario` runs in the real-API job"
+                    " (probes do not count)"
+                ),
+                hint="add an E2E or full-path test of the partner's flow, declared kind: scenario, jobs: [real]",
+                **at,
+            )
+        )
+    return found
+
+
 def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyConfig) -> DefectResult:
     rules = rules_for(defect, config)
     entries = tuple(
@@ -415,71 +541,11 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
                 findings.append(_flow_finding(defect, er, match, base))
         drift += _drift_findings(defect, er)
     undeclared, more, undeclared_findings = _undeclared(defect, index, book)
-    at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
-    if not _passed_in(entries, "mock"):
-        findings.append(
-            Finding(
-                code="no-mock-coverage",
-                message="no declared test passed in the mock job",
-                hint="declare a regression test with jobs: [mock] and keep it passing in the mock job",
-                **at,
-            )
-        )
-    if RULE_REAL in rules and not _passed_in(entries, "real"):
-        areas = (
-            ", ".join(sorted(set(defect.areas) & set(config.real_api_areas)))
-            or ", ".join(label_rules.real_api_labelled(config.labels, defect.issue) if config.labels else ())
-            + " (by label)"
-        )
-        findings.append(
-            Finding(
-                code="no-real-api-coverage",
-                message=f"{areas} defect: no declared test ran and passed against the real API",
-                hint="a backend/proxy defect is fixed only when a declared test passes in the real-API job",
-                **at,
-            )
-        )
-    if RULE_PARTNER in rules:
-        partner = defect.partner or "by label"
-        if not defect.scenario:
-            findings.append(
-                Finding(
-                    code="scenario-undocumented",
-                    message=f"partner-reported ({partner}) but `scenario:` does not describe the partner's flow",
-                    hint="write the partner's flow in `scenario:` (e.g. connect → Settings → user message → …)",
-                    **at,
-                )
-            )
-        elif not defect.steps:
-            findings.append(
-                Finding(
-                    code="scenario-unverified",
-                    severity="warning",
-                    message=(
-                        "`scenario:` is a sentence, so the gate cannot check that the `kind: scenario` test ran "
-                        "the partner's flow: any passing test labelled scenario counts"
-                    ),
-                    hint=(
-                        "list the steps (`scenario:` as `- step name: 'pattern'` items, in order) and record them "
-                        "in the test's output; the gate then checks each run's trace (README: Partner scenarios)"
-                    ),
-                    **{**at, "line": defect.scenario_line or defect.line},
-                )
-            )
-        incomplete = any(flow_incomplete(er, "real") for er in entries)
+    covered = Coverage(outcome=True, has=lambda job, kinds=None: _passed_in(entries, job, kinds))
+    findings += rule_findings(defect, rules, config, covered)
+    if any(flow_incomplete(er, "real") for er in entries):
         # A scenario test that passed without showing the flow is already `scenario-incomplete`, which says more.
-        if not _passed_in(entries, "real", ("scenario",)) and not incomplete:
-            findings.append(
-                Finding(
-                    code="partner-scenario-not-covered",
-                    message=(
-                        f"partner-reported ({partner}): no test of kind `scenario` passed in the real-API job"
-                        " (probes do not count)"
-                    ),
-                    hint="add an E2E or full-path test of the partner's flow, declared kind: scenario, jobs: [real]",
-                    **at,
-                )
-            )
+        findings = [f for f in findings if f.code != "partner-scenario-not-covered"]
     findings = _apply_waiver(defect, findings, config)
     # After the waiver: an exception covers missing tests, never labels that could not be read.
     findings += label_rules.findings(defect, config.labels, config.real_api_areas)

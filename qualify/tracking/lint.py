@@ -6,6 +6,7 @@ then validated against schema/tracking.schema.json, which lists every other prob
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, TextIO
@@ -13,6 +14,7 @@ from typing import Any, TextIO
 import qualify
 from qualify.app.check import DEFAULT_TRACKING, MAX_TRACKING_BYTES, read_tracking_file
 from qualify.core.model import Defect, Finding
+from qualify.core.policy import PolicyConfig, declared_findings
 from qualify.core.rules import DEFAULT_REAL_API_AREAS
 from qualify.errors import QualifyError
 from qualify.tracking.parse import raw_block
@@ -67,52 +69,13 @@ def schema_violations(text: str, validator: Validator) -> list[tuple[int, Violat
     return [(_line_of(document, v.path, 1), v) for v in validator.errors(to_json_data(document))]
 
 
-def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = DEFAULT_REAL_API_AREAS) -> list[Finding]:
-    """Problems (and warnings) visible from the declaration alone, before any results are read."""
-    at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
-    found: list[Finding] = []
-    if not any("mock" in e.jobs for e in defect.coverage):
-        found.append(Finding(code="no-mock-coverage", message="no declared test lists the mock job", **at))
-    if set(defect.areas) & set(real_api_areas) and not any("real" in e.jobs for e in defect.coverage):
-        found.append(
-            Finding(code="no-real-api-coverage", message="backend/proxy defect declares no test for the real job", **at)
-        )
-    if defect.partner:
-        if not defect.scenario:
-            found.append(
-                Finding(code="scenario-undocumented", message="`partner` is set but `scenario` is missing", **at)
-            )
-        scenario_tests = [e for e in defect.coverage if e.kind == "scenario" and "real" in e.jobs]
-        if not scenario_tests:
-            found.append(
-                Finding(
-                    code="partner-scenario-not-covered",
-                    message="partner-reported defect declares no `kind: scenario` test for the real job",
-                    **at,
-                )
-            )
-        elif defect.scenario and not defect.steps:
-            found.append(
-                Finding(
-                    code="scenario-unverified",
-                    severity="warning",
-                    message=(
-                        f"`scenario` is a sentence, so the gate cannot check that “{scenario_tests[0].test}” "
-                        "runs the partner's flow; list the steps (`- step name: 'pattern'`) to let it check"
-                    ),
-                    **{**at, "line": defect.scenario_line or defect.line},
-                )
-            )
-    if defect.events and not any({"mock", "real"} <= set(e.jobs) for e in defect.coverage):
-        found.append(
-            Finding(
-                code="mock-drift",
-                severity="warning",
-                message="`events` is set, but no declared test runs in both jobs: there is no mock run to compare",
-                **{**at, "line": defect.events_line or defect.line},
-            )
-        )
-    return found
+def static_findings(
+    defect: Defect, real_api_areas: tuple[str, ...] = DEFAULT_REAL_API_AREAS, today: dt.date | None = None
+) -> list[Finding]:
+    """Problems (and warnings) visible from the declaration alone, before any results are read: the
+    check's own rules (core.policy), with every declared test taken as passing where it runs."""
+    config = PolicyConfig(today=today or dt.date.today(), real_api_areas=real_api_areas)
+    return declared_findings(defect, config)
 
 
 def _schema_lines(path: Path, display: str, validator: Validator, skip_line: int | None) -> list[str]:
@@ -158,7 +121,13 @@ def _nothing_to_lint(arg: str, args: list[str], workspace: Path) -> str:
     return f"{arg}: no such file or directory"
 
 
-def lint_files(paths: list[tuple[Path, str]], out: TextIO, validator: Validator | None = None) -> int:
+def lint_files(
+    paths: list[tuple[Path, str]],
+    out: TextIO,
+    validator: Validator | None = None,
+    real_api_areas: tuple[str, ...] = DEFAULT_REAL_API_AREAS,
+    today: dt.date | None = None,
+) -> int:
     """Lint each (path, display) file; 1 on any problem."""
     # TRACKING.md text (titles, keys) reaches these lines; in an Actions log a line starting `::`
     # would be a workflow command. The pre-commit hook and CI run lint on pull-request content.
@@ -183,9 +152,10 @@ def lint_files(paths: list[tuple[Path, str]], out: TextIO, validator: Validator 
         if read.defect is None:
             out.write(f"{display}:1: warning: no qualify block; this file is not checked\n")
         else:
-            for f in static_findings(read.defect):
-                if f.severity == "warning":  # said, but not a problem: the block can still qualify
-                    out.write(f"{display}:{f.line}: warning: {f.code}: {f.message}\n")
+            for f in static_findings(read.defect, real_api_areas, today):
+                if f.severity == "warning" or f.waived:  # said, but not a problem: the block can still qualify
+                    waived = " (waived by the exception)" if f.waived else ""
+                    out.write(f"{display}:{f.line}: warning: {f.code}: {f.message}{waived}\n")
                     continue
                 out.write(f"{display}:{f.line}: {f.code}: {f.message}\n")
                 problems += 1

@@ -76,7 +76,7 @@ def test_lint_warns_about_a_sentence_without_counting_it_as_a_problem(tmp_path):
     path.write_text(HEAD + "  scenario: connect → Settings\n" + COVERAGE)
     out = io.StringIO()
     assert lint_files([(path, str(path))], out) == 0
-    assert f"{path}:5: warning: scenario-unverified: `scenario` is a sentence" in out.getvalue()
+    assert f"{path}:5: warning: scenario-unverified: `scenario:` is a sentence" in out.getvalue()
     assert out.getvalue().endswith("1 file(s) checked, 0 problem(s)\n")
 
 
