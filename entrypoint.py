@@ -23,10 +23,11 @@ def main() -> int:
     except Exception as exc:  # the last line of defence: exit 2 with one line, never a traceback
         if os.environ.get("QUALIFY_DEBUG") == "1":
             raise
+        from qualify.redact import redact
         from qualify.render import workflow_commands as workflow
 
         hide = [os.environ.get("INPUT_TOKEN", ""), os.environ.get("GITHUB_TOKEN", "")]
-        reason = workflow.redact(workflow.internal_error(exc), hide)
+        reason = redact(workflow.internal_error(exc), hide)
         print(workflow.command("error", f"qualify could not evaluate: {reason}", title="qualify internal-error"))
         sys.stderr.write(workflow.error_line(reason, hide))
         return 2

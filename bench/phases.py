@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qualify.app.check import gc_paused, json_text, read_tracking_file
+from qualify.app.check import gc_paused, read_tracking_file
 from qualify.core.evaluate import Declarations, evaluate
 from qualify.core.model import JOBS
 from qualify.core.policy import PolicyConfig
 from qualify.core.rules import DEFAULT_REAL_API_AREAS
-from qualify.render import console
-from qualify.render.json_report import build_report
+from qualify.render.renderers import render
+from qualify.render.report import Report
 from qualify.results.read import FileResults
 from qualify.workspace import Found, expand
 
@@ -64,8 +64,9 @@ def phases(results: Path, tracking: Path) -> dict[str, float]:
         timed = _Timed(FileResults(plan, total, results), lap)
         verdict = evaluate(Declarations(reads), timed, config)
         lap("policy")
-        console.render_text(verdict)
-        json_text(build_report(verdict), ())  # as `qualify check` writes it
+        report = Report.of(verdict)
+        for name in ("console", "json", "summary"):  # as `qualify check` writes them
+            render(name, report)
         lap("output")
     gc.unfreeze()
     return spent

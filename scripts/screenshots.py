@@ -92,12 +92,12 @@ def _comment(workspace: Path, mock: str, real: str, out: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from qualify.app.check import collect
     from qualify.app.options import RawInputs, build_settings
-    from qualify.github.publish import MAX_COMMENT_CHARS, comment_body
-    from qualify.render.markdown import render_markdown
+    from qualify.render.renderers import render
+    from qualify.render.report import Report
 
     values = {"mock-results": [mock], "real-results": [real], "workspace": str(workspace), "today": TODAY}
     verdict = collect(build_settings(RawInputs.of("cli", values), {}))
-    out.write_text(comment_body(render_markdown(verdict, None, layout="list", max_chars=MAX_COMMENT_CHARS)))
+    out.write_text(render("comment", Report.of(verdict)))
 
 
 def _chromium() -> str:

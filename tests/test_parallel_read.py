@@ -12,6 +12,7 @@ from qualify.app.check import collect
 from qualify.app.options import RawInputs, build_settings
 from qualify.errors import QualifyError
 from qualify.render.json_report import build_report
+from qualify.render.report import Report
 from qualify.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -29,9 +30,9 @@ def _opts(workspace: Path, run: str) -> Settings:
 @pytest.mark.parametrize("run", ["qualified", "mock-only", "skipped-real"])
 def test_two_workers_give_the_serial_report(monkeypatch, run):
     monkeypatch.setenv("QUALIFY_WORKERS", "1")
-    serial = build_report(collect(_opts(EXAMPLES, run)))
+    serial = build_report(Report.of(collect(_opts(EXAMPLES, run))))
     monkeypatch.setenv("QUALIFY_WORKERS", "2")
-    parallel = build_report(collect(_opts(EXAMPLES, run)))
+    parallel = build_report(Report.of(collect(_opts(EXAMPLES, run))))
     assert parallel == serial
     assert serial["results"]["real"]["testcases"] > 0
     if run == "qualified":
@@ -98,7 +99,7 @@ def test_workers_name_the_same_closest_titles(monkeypatch, tmp_path):
     for workers in ("1", "2"):
         monkeypatch.setenv("QUALIFY_WORKERS", workers)
         opts = _settings(tmp_path, "mock/*.xml", "real/*.xml")
-        reports.append(build_report(collect(opts)))
+        reports.append(build_report(Report.of(collect(opts))))
     serial, parallel = reports
     closest = [p["closest"] for p in serial["problems"] if p["code"] == "test-not-found"]
     assert len(closest) == 2 and all(closest), serial["problems"]
@@ -123,7 +124,7 @@ def test_workers_read_every_format_as_the_serial_read(monkeypatch, tmp_path):
     reports = []
     for workers in ("1", "2"):
         monkeypatch.setenv("QUALIFY_WORKERS", workers)
-        reports.append(build_report(collect(opts)))
+        reports.append(build_report(Report.of(collect(opts))))
     assert reports[0] == reports[1]
     assert reports[0]["results"]["real"]["files"] == 6
     (real / "zz.json").write_text('{"results": {"tests": [{"name": 1}]}}')

@@ -29,7 +29,7 @@ def run_action(env: Mapping[str, str], out: TextIO | None = None, err: TextIO | 
         if not output_file:
             return
         qualified = verdict is not None and verdict.qualified
-        # Without a verdict the report lists the reason as its one problem (json_report.error_report).
+        # Without a verdict the report lists the reason as its one problem (Report.problems).
         problems = len(verdict.problems) if verdict is not None else 1
         with open(output_file, "a", encoding="utf-8") as fh:
             fh.write(workflow.output_lines("qualified", "true" if qualified else "false"))

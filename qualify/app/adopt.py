@@ -702,7 +702,7 @@ def _summary(docs: list[Doc], verdict: Verdict | None, error: str | None, writte
                 job = f" [{p.job}]" if p.job else ""
                 say(f"      {p.code}{job}{test}: {p.message}")
         for p in verdict.findings:
-            if p.severity == "error" and not p.waived:
+            if p.blocking:
                 say(f"  {p.file or ''}{':' + str(p.line) if p.file and p.line else ''} {p.code}: {p.message}")
     if states["drafted"]:
         if written:

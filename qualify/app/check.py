@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import tempfile
 import traceback
@@ -22,10 +21,9 @@ from qualify.errors import QualifyError
 from qualify.github import artifacts, publish
 from qualify.github import context as github_io
 from qualify.github.client import GitHubClient
-from qualify.render import console
-from qualify.render import markdown as summary
 from qualify.render import workflow_commands as workflow
-from qualify.render.json_report import build_report, error_report
+from qualify.render.renderers import render
+from qualify.render.report import CouldNotEvaluate, Report
 from qualify.results.read import FileResults
 from qualify.settings import DEFAULT_TRACKING, Outputs, ReadingLimits, Settings, Sources
 from qualify.tracking.parse import issue_from_path, parse_tracking
@@ -39,7 +37,6 @@ from qualify.workspace import (
 )
 
 MAX_TRACKING_BYTES = 1024 * 1024
-PRETTY_JSON_CHARS = 256 * 1024  # larger reports are written compact (read them with `jq .`)
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -269,60 +266,30 @@ def _write(path: str, text: str, target: Path, *, append: bool = False) -> None:
         raise QualifyError(f"cannot write {path}: {exc.strerror or exc}", code="output-failed") from None
 
 
-def json_text(report: dict, hide: tuple[str, ...]) -> str:
-    """The report as JSON: indented when small enough to read, compact beyond PRETTY_JSON_CHARS.
-
-    Indenting forces json's pure-Python encoder: 0.5 s for a 2.8 MB report (2,000 declared tests
-    over 1M testcases), and a peak of ~200 MB at 20,000. The compact form uses the C encoder.
-    """
-    text = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
-    if len(text) <= PRETTY_JSON_CHARS:
-        text = json.dumps(report, ensure_ascii=False, indent=2)
-    return workflow.redact(text + "\n", hide)
-
-
 @gc_paused()
-def write_outputs(
-    opts: Outputs, verdict: Verdict | None, error: str | None, out: TextIO, error_code: str = "could-not-evaluate"
-) -> None:
-    """Render the verdict (or the evaluation error) everywhere it was asked for.
-
-    Everything passes through `redact`; every console line through `workflow.plain`, since test
-    names and file names come from pull-request code and the runner interprets the log.
-    """
-    hide = opts.secrets
+def write_outputs(opts: Outputs, report: Report, out: TextIO) -> None:
+    """Render the report everywhere it was asked for, each output by its renderer's name
+    (render/renderers.py: every output is redacted there, and escaped for its format)."""
     failed: QualifyError | None = None  # one output that cannot be written must not stop the others
     if opts.json_report:
-        if verdict is not None:
-            report = build_report(verdict)
-        else:
-            report = error_report(error or "", error_code)
         try:
             target = json_report_target(opts, opts.json_report, "the JSON report path")
-            _write(opts.json_report, json_text(report, hide), target)
+            _write(opts.json_report, render("json", report), target)
         except QualifyError as exc:
             failed = exc
     if opts.summary:
-        text = (
-            summary.render_summary(verdict, opts.links)
-            if verdict is not None
-            else summary.render_error_summary(error or "")
-        )
         # Not confined: in a workflow it is the runner's GITHUB_STEP_SUMMARY file, outside the workspace.
         target = output_target(opts.summary, opts.workspace, confined=False, what="--summary")
         try:
-            _write(opts.summary, workflow.redact(text, hide), target, append=True)
+            _write(opts.summary, render("summary", report), target, append=True)
         except QualifyError as exc:
             failed = failed or exc
-    if verdict is not None:
-        for line in console.render_text(verdict).split("\n"):
-            out.write(workflow.plain(workflow.redact(line, hide)) + "\n")
-        if opts.annotations:
-            for line in workflow.annotations(verdict.all_findings):
-                out.write(workflow.redact(line, hide) + "\n")
-    elif opts.annotations:
-        message = workflow.redact(f"qualify could not evaluate: {error}", hide)
-        out.write(workflow.command("error", message, title="qualify") + "\n")
+    if report.verdict is not None:  # without one, run() says why on stderr
+        out.write(render("console", report) + "\n")
+    if opts.annotations:
+        lines = render("annotations", report)
+        if lines:
+            out.write(lines + "\n")
     if failed is not None:
         raise failed
 
@@ -344,49 +311,48 @@ def run(
     """Collect, render, and return the exit code (0 qualified, 1 not qualified, 2 could not evaluate)."""
     outputs = settings.outputs
     verdict: Verdict | None = None
-    error: str | None = None
-    code = "could-not-evaluate"
+    error: CouldNotEvaluate | None = None
     try:
         verdict = collect(settings, progress, make_client)
     except QualifyError as exc:
-        error, code = str(exc), exc.code
+        error = CouldNotEvaluate(str(exc), exc.code)
     except Exception as exc:  # noqa: BLE001 - fail closed: a bug must not end without a verdict or report
         if os.environ.get("QUALIFY_DEBUG") == "1":
             traceback.print_exc(file=err)
-        error, code = workflow.internal_error(exc), "internal-error"
+        error = CouldNotEvaluate(workflow.internal_error(exc), "internal-error")
     finally:
         if progress is not None:
             progress.close()
-    verdict = _publish(settings, verdict, error, err, make_client)
+    report = Report(verdict, error, link_base=outputs.links, mode=outputs.mode, secrets=outputs.secrets)
+    report = _publish(settings, report, make_client)
     try:
-        write_outputs(outputs, verdict, error, out, code)
+        write_outputs(outputs, report, out)
     except QualifyError as exc:
-        err.write(workflow.error_line(str(exc), outputs.secrets))
+        if report.error is None:
+            err.write(workflow.error_line(str(exc), outputs.secrets))
+            return 2
+        # One error line: the output that could not be written is said instead of the error before it.
+        err.write(render("console", replace(report, error=CouldNotEvaluate(str(exc), exc.code))) + "\n")
         return 2
     if on_done is not None:
-        on_done(verdict, error)
-    if verdict is None:
-        err.write(workflow.error_line(error or "", outputs.secrets))
+        on_done(report.verdict, report.error.message if report.error is not None else None)
+    if report.verdict is None:
+        err.write(render("console", report) + "\n")  # the delivery notes, then why there is no verdict
         return 2
-    return exit_code(verdict, outputs.mode)
+    return exit_code(report.verdict, outputs.mode)
 
 
-def _publish(
-    settings: Settings, verdict: Verdict | None, error: str | None, err: TextIO, make_client: github_io.ClientFactory
-) -> Verdict | None:
-    """Sticky comment and check run; their failures become warnings beside the verdict, never problems."""
+def _publish(settings: Settings, report: Report, make_client: github_io.ClientFactory) -> Report:
+    """Sticky comment and check run; what they could not do comes back as delivery notes beside the
+    verdict (warnings), never in it: publishing never changes the verdict."""
     if not settings.publish.wanted:
-        return verdict
+        return report
     try:
         with github_io.connect(settings.github, make_client) as api:
-            notes = publish.publish(api, settings.github, settings.publish, verdict, error, settings.outputs.mode)
+            notes = publish.publish(api, settings.github, settings.publish, report)
     except QualifyError as exc:
         notes = [Finding(code="publish-failed", severity="warning", message=f"could not publish: {exc}")]
-    if verdict is not None:
-        return replace(verdict, findings=(*verdict.findings, *notes))
-    for note in notes:
-        err.write(workflow.plain(workflow.redact(f"qualify: warning: {note.message}", settings.outputs.secrets)) + "\n")
-    return verdict
+    return replace(report, notes=(*report.notes, *notes))
 
 
 def check_inputs(
@@ -405,7 +371,7 @@ def check_inputs(
         fallback = output_settings(raw, env)
         err.write(workflow.error_line(str(exc), fallback.secrets))
         try:
-            write_outputs(fallback, None, str(exc), out, exc.code)
+            write_outputs(fallback, Report.failed(str(exc), exc.code, secrets=fallback.secrets), out)
         except QualifyError as write_exc:
             if write_exc.code != exc.code or exc.code != "outside-workspace":  # a refused path is said once
                 err.write(workflow.error_line(str(write_exc), fallback.secrets))

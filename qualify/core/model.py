@@ -101,6 +101,15 @@ class Evidence:
         return f"property {self.property!r} matching /{self.pattern}/"
 
 
+class EvidenceStatus(StrEnum):
+    """A declared test's `evidence:` in one job (see EntryResult.evidence)."""
+
+    NOT_DECLARED = "not-declared"  # no `evidence:`, or not the job it is about (the real-API one)
+    CARRIED = "carried"  # a passing run carried every item
+    MISSING = "missing"  # it passed, but no passing run carried every item: the entry does not count
+    NOT_JUDGED = "not-judged"  # no run passed: the failure or skip is the problem, not the evidence
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a partner's scenario: a line of the scenario test's trace must match `pattern`."""
@@ -162,6 +171,13 @@ class Finding:
     hint: str | None = None
     waived: bool = False
     closest: tuple[str, ...] = ()  # for test-not-found: the nearest titles that do exist in that job
+    # Whether this finding blocks the release: an error that no `exception:` waives. Every count,
+    # section, annotation level and check conclusion reads this; nothing restates the rule. Worked
+    # out once, when the finding is made (replace() makes a new one): reports read it per finding.
+    blocking: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "blocking", self.severity == "error" and not self.waived)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -264,6 +280,20 @@ class EntryResult:
     entry: CoverageEntry
     matches: dict[str, Match]  # job -> what matched there, for each job the entry lists
 
+    def evidence(self, job: str) -> EvidenceStatus:
+        """What the entry's `evidence:` amounts to in `job`: the policy, the renderers and the JSON
+        report all ask this, so "evidence missing" means one thing everywhere."""
+        if job != EVIDENCE_JOB or not self.entry.evidence:
+            return EvidenceStatus.NOT_DECLARED
+        match = self.matches.get(job)
+        if match is None:
+            return EvidenceStatus.NOT_DECLARED
+        if match.evidenced:
+            return EvidenceStatus.CARRIED
+        if match.status is Status.PASSED:
+            return EvidenceStatus.MISSING
+        return EvidenceStatus.NOT_JUDGED
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -287,7 +317,7 @@ class DefectResult:
 
     @property
     def problems(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error" and not f.waived]
+        return [f for f in self.findings if f.blocking]
 
     @property
     def qualified(self) -> bool:
@@ -310,11 +340,11 @@ class Verdict:
 
     @property
     def problems(self) -> list[Finding]:
-        return [f for f in self.all_findings if f.severity == "error" and not f.waived]
+        return [f for f in self.all_findings if f.blocking]
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.all_findings if f.severity == "warning" or f.waived]
+        return [f for f in self.all_findings if not f.blocking]
 
     @property
     def qualified(self) -> bool:

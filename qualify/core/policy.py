@@ -16,6 +16,7 @@ from qualify.core.model import (
     Defect,
     DefectResult,
     EntryResult,
+    EvidenceStatus,
     Finding,
     JobCounts,
     Match,
@@ -171,18 +172,6 @@ def rules_for(defect: Defect, config: PolicyConfig) -> tuple[str, ...]:
 _ENTRY_CODES = {Status.NOT_FOUND: "test-not-found", Status.SKIPPED: "test-skipped", Status.FAILED: "test-failed"}
 
 
-def evidence_missing(er: EntryResult, job: str) -> bool:
-    """A passed real-API entry with `evidence:` whose passing runs never carried all of it."""
-    match = er.matches.get(job)
-    return (
-        job == EVIDENCE_JOB
-        and bool(er.entry.evidence)
-        and match is not None
-        and match.status is Status.PASSED
-        and match.evidenced == 0
-    )
-
-
 def flow_incomplete(er: EntryResult, job: str) -> bool:
     """A passed `kind: scenario` entry whose defect lists steps, with no passed run's trace showing them all."""
     match = er.matches.get(job)
@@ -322,7 +311,7 @@ def _entry_finding(
     entry = er.entry
     base = dict(issue=defect.issue, test=entry.test, job=job, file=defect.tracking, line=entry.line)
     if status is Status.PASSED:
-        if evidence_missing(er, job):
+        if er.evidence(job) is EvidenceStatus.MISSING:
             return _evidence_finding(er, match, base)
         if match.flaky:
             return Finding(
@@ -359,7 +348,7 @@ def _passed_in(entries: tuple[EntryResult, ...], job: str, kinds: tuple[str, ...
     return any(
         job in er.matches
         and er.matches[job].status is Status.PASSED
-        and not evidence_missing(er, job)
+        and er.evidence(job) is not EvidenceStatus.MISSING
         and (kinds is None or er.entry.kind in kinds)
         and not (kinds is not None and flow_incomplete(er, job))
         for er in entries

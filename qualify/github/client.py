@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from qualify.errors import QualifyError
+from qualify.redact import redact
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
@@ -55,17 +56,6 @@ class GitHubError(QualifyError):
     def denied(self) -> bool:
         """The token may not do this (as opposed to GitHub being down or the thing not existing)."""
         return self.status in (401, 403) or (self.status == 404 and self.permission is not None)
-
-
-def redact(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of the token (and of its URL-encoded form) masked."""
-    if not secret:
-        return text
-    from urllib.parse import quote
-
-    for form in {secret, quote(secret, safe="")}:
-        text = text.replace(form, "***")
-    return text
 
 
 def parse_link(header: str | None) -> dict[str, str]:
@@ -207,7 +197,7 @@ class GitHubClient:
             message = f"GitHub API {where}: {what}: {reason}; {hint}"
         else:
             message = f"GitHub API {where}: HTTP {status}: {reason}" if status else f"GitHub API {where}: {reason}"
-        return GitHubError(redact(message, self.token), status, permission)
+        return GitHubError(redact(message, (self.token,)), status, permission)
 
     @staticmethod
     def _reason(resp: requests.Response) -> str:
@@ -237,7 +227,7 @@ class GitHubClient:
         if not self.is_api_host(url):
             # Never start a call elsewhere with the token (a Link header pointing off-host, say).
             raise GitHubError(
-                redact(f"refusing to send the token to {self._display(url)}: not the API host", self.token)
+                redact(f"refusing to send the token to {self._display(url)}: not the API host", (self.token,))
             )
         # A POST that failed mid-way may have been applied (a second comment, a second check run):
         # only rate limits, which GitHub answers before doing anything, are retried for it.

@@ -16,7 +16,8 @@ from typing import Any
 from qualify.core.model import Finding
 from qualify.core.rules import LabelData
 from qualify.errors import QualifyError
-from qualify.github.client import ISSUES_READ, GitHubClient, GitHubError, Repo, redact
+from qualify.github.client import ISSUES_READ, GitHubClient, GitHubError, Repo
+from qualify.redact import redact
 from qualify.settings import GitHubContext, LabelPolicy
 
 # Makes the API client from a token and an API URL; tests pass one that never sleeps.
@@ -29,7 +30,7 @@ class Api:
     repo: Repo
 
     def error(self, exc: GitHubError) -> str:
-        return redact(str(exc), self.client.token)
+        return redact(str(exc), (self.client.token,))
 
 
 @contextmanager

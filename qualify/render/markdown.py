@@ -1,8 +1,10 @@
 """The Markdown report: verdict first, then each defect with its declared tests, what to fix, the
 warnings and the counts; notes about the token fold away at the end.
 
-Two layouts of the same report: a table (one row per declared test) for the job summary and the
-check run, and a list per defect for the pull-request comment, whose column is too narrow for it."""
+Three renderers, two layouts of the same report: a table (one row per declared test) for the job
+summary (`summary`) and the check run's text (`check-run`), rendered once for both; and a list per
+defect for the pull-request comment (`comment`), whose column is too narrow for the table. Each is
+rendered only as far as its size limit lets it show."""
 
 from __future__ import annotations
 
@@ -10,31 +12,42 @@ import html
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from urllib.parse import quote
 
-from qualify.core.model import DefectResult, Finding, FlowRecord, Match, Status, Verdict
-from qualify.core.policy import RULE_MOCK, RULE_PARTNER, RULE_REAL, evidence_missing, flow_incomplete
+from qualify.core.model import DefectResult, EntryResult, EvidenceStatus, Finding, FlowRecord, Match, Status
+from qualify.core.policy import RULE_MOCK, RULE_PARTNER, RULE_REAL, flow_incomplete
+from qualify.redact import redact, redactor
+from qualify.render.report import Report
 
 MAX_CELL = 300
 # GitHub rejects a step summary over 1 MiB; stay well under it and say what was cut.
 MAX_SUMMARY_BYTES = 900 * 1024
+MARKER = "<!-- qualify:sticky-report -->"  # the first line of our pull-request comment: how we find it again
+MAX_COMMENT_CHARS = 65_536  # GitHub refuses longer issue comments
+MAX_CHECK_TEXT = 65_535  # check run output.summary / output.text
 # Past this many table rows (or findings) a report folds the less urgent part into <details>.
 COLLAPSE_ROWS = 15
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"})
 _ICON = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️", Status.NOT_FOUND: "❓"}
 
 
-def md(text: str, limit: int = MAX_CELL) -> str:
-    """Untrusted text as inert Markdown: one line, no HTML, no table breaks, bounded length."""
+def md(text: str, limit: int = MAX_CELL, redact: Callable[[str], str] | None = None) -> str:
+    """Untrusted text as inert Markdown: one line, no HTML, no table breaks, bounded length.
+    `redact` (from qualify.redact.redactor) masks secrets first: escaped, they would not be found."""
+    if redact is not None:
+        text = redact(text)
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return html.escape(text, quote=False).translate(_MD_SPECIAL)
 
 
-def md_cell(text: str, limit: int = MAX_CELL, every: int = 24) -> str:
+def md_cell(text: str, limit: int = MAX_CELL, every: int = 24, redact: Callable[[str], str] | None = None) -> str:
     """md() for a table cell: a long unbroken run (ids, URLs) may wrap at <wbr>, so the status
     columns to its right stay on screen instead of behind a horizontal scrollbar."""
+    if redact is not None:
+        text = redact(text)
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -83,40 +96,6 @@ class _Result:
     problem: bool = False  # this result is why the defect is not covered
 
 
-def _result(m: Match, no_evidence: bool, terms: set[str]) -> _Result:
-    """`terms` collects the words _legend must explain."""
-    status = m.status
-    details = []
-    if m.total > 1:
-        details.append(f"{m.total} runs")
-    if m.flaky:
-        details.append("flaky")
-    if m.total and m.file_unverified:
-        details.append(NO_FILE)
-        terms.add(NO_FILE)
-    if m.total and m.word_boundary == m.total:
-        details.append(BY_WORDS)
-        terms.add(BY_WORDS)
-    if no_evidence:
-        details.append("evidence missing")
-    elif m.evidenced:
-        details.append("evidence ✓")
-    if m.flow is not None and status is Status.PASSED:
-        details.append("steps ✓" if m.flow.complete else "steps missing")
-    label = {Status.NOT_FOUND: "not found"}.get(status, str(status))
-    steps_missing = m.flow is not None and status is Status.PASSED and m.flow.complete == 0
-    return _Result(_ICON[status], label, tuple(details), status is not Status.PASSED or no_evidence or steps_missing)
-
-
-def _cell(m: Match | None, no_evidence: bool, terms: set[str]) -> str:
-    """A job column's cell: the result on one line, its details small below it."""
-    if m is None:
-        return f"<sub>{_nowrap(NOT_REQUIRED)}</sub>"  # small: the eye goes to the results
-    r = _result(m, no_evidence, terms)
-    details = f"<br><sub>{', '.join(_nowrap(d) for d in r.details)}</sub>" if r.details else ""
-    return f"{r.icon}&nbsp;{_nowrap(r.label)}{details}"
-
-
 def _nowrap(words: str) -> str:
     """Our own words kept on one line in a cell (never untrusted text: that goes through md_cell)."""
     return words.replace(" ", "&nbsp;").replace("-", "\u2011")  # U+2011: a hyphen that does not break
@@ -128,74 +107,6 @@ def _defect_mark(d: DefectResult) -> str:
     return "✅" if d.qualified else "❌"
 
 
-def _defect_name(d: DefectResult, link_base: str | None, escape: Callable[[str, int], str] = md) -> str:
-    """`[#462](TRACKING.md) its title`: the number links to the declaration; no title, the number alone."""
-    title = escape(d.defect.title, MAX_TITLE) if d.defect.title.strip() else ""
-    link = f"[#{d.defect.issue}]({_link(d.defect.tracking, link_base)})"
-    return f"{link} {title}" if title else link
-
-
-def ladder(flow: FlowRecord) -> str:
-    """The steps of the best run as a ladder: ✅ seen, ❌ the first missing or out of place, ⬜ not reached."""
-    marks = []
-    missed = False
-    for s in flow.steps:
-        icon = "✅" if s.seen else ("⬜" if missed else "❌")
-        missed = missed or not s.seen
-        marks.append(f"{icon} {md(s.name, 100)}")
-    return " → ".join(marks)
-
-
-def _flow_lines(defects: list[DefectResult]) -> list[str]:
-    """One ladder per scenario entry whose trace was searched, not-qualified defects first."""
-    lines = []
-    for d in sorted(defects, key=lambda d: (d.qualified, d.defect.issue)):
-        for er in d.entries:
-            m = er.matches.get("real")
-            if m is None or m.flow is None or m.flow.case is None:
-                continue
-            flow = m.flow
-            state = "❌" if flow_incomplete(er, "real") else "✅"
-            case = flow.case
-            where = f"`{md(case.source, 200)}:{case.line}`"
-            runs = f"{flow.complete} of {flow.checked} searched run(s) complete" if flow.checked > 1 else ""
-            tail = f" — {_code_spans(md(flow.problem, 500))}" if flow.problem and not flow.complete else ""
-            lines.append(
-                f"- {state} #{d.defect.issue} “{md(er.entry.test, 200)}” ({where}{', ' + runs if runs else ''}): "
-                f"{ladder(flow)}{tail}"
-            )
-    return lines
-
-
-def _defect_rows(d: DefectResult, link_base: str | None, terms: set[str]) -> Iterator[str]:
-    for i, er in enumerate(d.entries):
-        head = ""
-        if i == 0:
-            name = _defect_name(d, link_base, md_cell)
-            # Never wrapped: the defect column stays as wide as what it needs, however long the test names.
-            needs = _nowrap(f"needs: {_needs(d.rules)}")
-            head = f"{_nowrap(_defect_mark(d))}&nbsp;{name}<br><sub>{needs}</sub>"
-        mock = _cell(er.matches.get("mock"), False, terms)
-        real = _cell(er.matches.get("real"), evidence_missing(er, "real"), terms)
-        yield f"| {head} | {md_cell(er.entry.test)} | {er.entry.kind} | {mock} | {real} |"
-
-
-def _defect_items(d: DefectResult, link_base: str | None, terms: set[str]) -> Iterator[str]:
-    """One defect as a line and a list, for a column too narrow for the table (the PR comment):
-    one item per declared test, its results first, only in the jobs it lists."""
-    yield f"{_defect_mark(d)} **{_defect_name(d, link_base)}**<br>needs: {_needs(d.rules)}"
-    yield ""
-    for er in d.entries:
-        results = []
-        for job, m in er.matches.items():
-            r = _result(m, evidence_missing(er, job), terms)
-            text = f"{JOB_WORDS.get(job, md(job))}: {r.label}"
-            details = f" ({', '.join(r.details)})" if r.details else ""
-            results.append(f"{r.icon} " + (f"**{text}**" if r.problem else text) + details)
-        yield f"- {' · '.join(results)} — {er.entry.kind} “{md(er.entry.test)}”"
-    yield ""
-
-
 _ESCAPED_CODE = re.compile(r"\\`(.+?)\\`")
 
 
@@ -203,14 +114,6 @@ def _code_spans(escaped: str) -> str:
     """`word` in a message reads as code, not as literal backticks. Works on md() output, where every
     backtick is escaped, so the content between a pair is already inert."""
     return _ESCAPED_CODE.sub(r"<code>\1</code>", escaped)
-
-
-def _finding_line(f: Finding) -> str:
-    where = f" — `{md(f.file, 200)}:{f.line}`" if f.file and f.line else (f" — `{md(f.file, 200)}`" if f.file else "")
-    issue = f"#{f.issue} " if f.issue is not None else ""
-    test = f"“{md(f.test)}”: " if f.test else ""
-    hint = f"<br>→ {md(f.hint, 500)}" if f.hint else ""
-    return f"- **{f.code}** {issue}{test}{_code_spans(md(f.message, 500))}{where}{_code_spans(hint)}"
 
 
 _DEFECT_HEADER = [
@@ -226,122 +129,266 @@ def _details(summary: str, body: Iterable[str]) -> Iterator[str]:
     yield from ("", "</details>", "")
 
 
-def _link(path: str, link_base: str | None) -> str:
-    """Where a TRACKING.md link points. The summary and the PR comment are shown on pages whose URL
-    is not the repository tree, so a relative link breaks there; with the commit known it is absolute."""
-    target = quote(path.replace("\\", "/"))
-    return f"{link_base}/{target}" if link_base else target
+class _Markdown:
+    """One rendering of a verdict in one layout. Untrusted text (titles, test names, messages, paths)
+    reaches the Markdown only through md()/md_cell() with `self.redact`, and `link`, which redact it
+    before escaping it: escaping puts a backslash before a token's `_` (or <wbr> inside a long word),
+    which redaction would no longer recognise."""
 
+    def __init__(self, report: Report, layout: str) -> None:
+        self.report = report
+        self.layout = layout
+        self.redact = redactor(report.secrets)
+        self.terms: set[str] = set()  # the words rendered so far that the legend must explain
 
-def _table(defects: list[DefectResult], link_base: str | None, terms: set[str]) -> Iterator[str]:
-    yield from _DEFECT_HEADER
-    for d in defects:
-        yield from _defect_rows(d, link_base, terms)
-    yield ""
+    def text(self, text: str, limit: int = MAX_CELL) -> str:
+        return md(text, limit, self.redact)
 
+    def link(self, path: str) -> str:
+        """Where a TRACKING.md link points. The summary and the PR comment are shown on pages whose
+        URL is not the repository tree, so a relative link breaks there; with the commit known it is absolute."""
+        target = quote(self.redact(path).replace("\\", "/"))
+        base = self.report.link_base
+        return f"{base}/{target}" if base else target
 
-def _lists(defects: list[DefectResult], link_base: str | None, terms: set[str]) -> Iterator[str]:
-    for d in defects:
-        yield from _defect_items(d, link_base, terms)
+    def result(self, er: EntryResult, job: str, m: Match) -> _Result:
+        """One job's result for one declared test, in words: "❌ failed", with details ("2 runs")."""
+        status = m.status
+        details = []
+        if m.total > 1:
+            details.append(f"{m.total} runs")
+        if m.flaky:
+            details.append("flaky")
+        if m.total and m.file_unverified:
+            details.append(NO_FILE)
+            self.terms.add(NO_FILE)
+        if m.total and m.word_boundary == m.total:
+            details.append(BY_WORDS)
+            self.terms.add(BY_WORDS)
+        evidence = er.evidence(job)
+        if evidence is EvidenceStatus.MISSING:
+            details.append("evidence missing")
+        elif evidence is EvidenceStatus.CARRIED:
+            details.append("evidence ✓")
+        steps_missing = m.flow is not None and flow_incomplete(er, job)
+        if m.flow is not None and status is Status.PASSED:
+            details.append("steps missing" if steps_missing else "steps ✓")
+        label = {Status.NOT_FOUND: "not found"}.get(status, str(status))
+        problem = status is not Status.PASSED or evidence is EvidenceStatus.MISSING or steps_missing
+        return _Result(_ICON[status], label, tuple(details), problem)
 
+    def result_cell(self, er: EntryResult, job: str) -> str:
+        """A job column's cell: the result on one line, its details small below it."""
+        m = er.matches.get(job)
+        if m is None:
+            return f"<sub>{_nowrap(NOT_REQUIRED)}</sub>"  # small: the eye goes to the results
+        r = self.result(er, job, m)
+        details = f"<br><sub>{', '.join(_nowrap(d) for d in r.details)}</sub>" if r.details else ""
+        return f"{r.icon}&nbsp;{_nowrap(r.label)}{details}"
 
-_LAYOUTS = {"table": _table, "list": _lists}
+    def defect_name(self, d: DefectResult, escape: Callable[..., str]) -> str:
+        """`[#462](TRACKING.md) its title`: the number links to the declaration; no title, the number
+        alone. `escape` is md, or md_cell in the table."""
+        title = escape(d.defect.title, MAX_TITLE, redact=self.redact) if d.defect.title.strip() else ""
+        link = f"[#{d.defect.issue}]({self.link(d.defect.tracking)})"
+        return f"{link} {title}" if title else link
 
+    def ladder(self, flow: FlowRecord) -> str:
+        """The steps of the best run as a ladder: ✅ seen, ❌ the first missing or out of place, ⬜ not reached."""
+        marks = []
+        missed = False
+        for s in flow.steps:
+            icon = "✅" if s.seen else ("⬜" if missed else "❌")
+            missed = missed or not s.seen
+            marks.append(f"{icon} {self.text(s.name, 100)}")
+        return " → ".join(marks)
 
-def _defects(defects: tuple[DefectResult, ...], link_base: str | None, layout: str) -> Iterator[str]:
-    render = _LAYOUTS[layout]
-    terms: set[str] = set()
-    # By issue number: files come in path order, where ISSUE-10 sorts before ISSUE-2.
-    ordered = sorted(defects, key=lambda d: d.defect.issue)
-    if sum(len(d.entries) for d in ordered) <= COLLAPSE_ROWS:  # one row per declared test
-        yield from render(ordered, link_base, terms)
-    else:
-        # Long report: what blocks the release stays open; the defects that qualified fold away.
-        failing = [d for d in ordered if not d.qualified]
-        passing = [d for d in ordered if d.qualified]
-        if failing:
-            yield from render(failing, link_base, terms)
-        if passing:
-            tests = sum(len(d.entries) for d in passing)
-            summary = f"✅ {_plural(len(passing), 'qualified defect')}, {_plural(tests, 'declared test')}"
-            yield from _details(summary, render(passing, link_base, terms))
-    # Reached only once every row above was rendered, so `terms` holds all the words they used.
-    yield from _legend(terms)
+    def flow_lines(self, defects: Iterable[DefectResult]) -> list[str]:
+        """One ladder per scenario entry whose trace was searched, not-qualified defects first."""
+        lines = []
+        for d in sorted(defects, key=lambda d: (d.qualified, d.defect.issue)):
+            for er in d.entries:
+                m = er.matches.get("real")
+                if m is None or m.flow is None or m.flow.case is None:
+                    continue
+                flow = m.flow
+                state = "❌" if flow_incomplete(er, "real") else "✅"
+                case = flow.case
+                where = f"`{self.text(case.source, 200)}:{case.line}`"
+                runs = f"{flow.complete} of {flow.checked} searched run(s) complete" if flow.checked > 1 else ""
+                tail = f" — {_code_spans(self.text(flow.problem, 500))}" if flow.problem and not flow.complete else ""
+                lines.append(
+                    f"- {state} #{d.defect.issue} “{self.text(er.entry.test, 200)}” "
+                    f"({where}{', ' + runs if runs else ''}): {self.ladder(flow)}{tail}"
+                )
+        return lines
 
+    def defect_rows(self, d: DefectResult) -> Iterator[str]:
+        for i, er in enumerate(d.entries):
+            head = ""
+            if i == 0:
+                name = self.defect_name(d, md_cell)
+                # Never wrapped: the defect column stays as wide as what it needs, however long the test names.
+                needs = _nowrap(f"needs: {_needs(d.rules)}")
+                head = f"{_nowrap(_defect_mark(d))}&nbsp;{name}<br><sub>{needs}</sub>"
+            mock, real = self.result_cell(er, "mock"), self.result_cell(er, "real")
+            test = md_cell(er.entry.test, MAX_CELL, redact=self.redact)
+            yield f"| {head} | {test} | {er.entry.kind} | {mock} | {real} |"
 
-def _legend(terms: set[str]) -> Iterator[str]:
-    if terms:
-        explained = " ".join(f"*{term}*: {_code_spans(md(_TERMS[term], 500))}" for term in sorted(terms))
-        yield from (f"<sub>{explained}</sub>", "")
-
-
-def _finding_section(title: str, findings: list[Finding], *, keep_open: int, noun: str) -> Iterator[str]:
-    yield from (f"### {title}", "")
-    yield from (_finding_line(f) for f in findings[:keep_open])
-    yield ""
-    rest = findings[keep_open:]
-    if rest:
-        more = "more " if keep_open else ""
-        yield from _details(_plural(len(rest), more + noun), (_finding_line(f) for f in rest))
-
-
-def render_summary(verdict: Verdict, link_base: str | None = None) -> str:
-    """The job summary Markdown (also the check run's text). `link_base` (e.g.
-    https://github.com/o/r/blob/SHA) makes the TRACKING.md links absolute."""
-    return _fit_lines(_summary_lines(verdict, link_base, "table"))
-
-
-def render_markdown(verdict: Verdict, link_base: str | None, *, layout: str, max_chars: int) -> str:
-    """The report in `layout` ("table", or "list" for the PR comment's narrow column), rendered only
-    as far as `max_chars` characters and one line more: the caller cuts it with its own note."""
-    kept: list[str] = []
-    size = -1
-    for line in _summary_lines(verdict, link_base, layout):
-        kept.append(line)
-        size += len(line) + 1
-        if size > max_chars:
-            break
-    return "\n".join(kept)
-
-
-def _summary_lines(verdict: Verdict, link_base: str | None, layout: str = "table") -> Iterator[str]:
-    problems = verdict.problems
-    every_warning = verdict.warnings
-    setup = [f for f in every_warning if f.code in SETUP_CODES]
-    warnings = [f for f in every_warning if f.code not in SETUP_CODES]
-    if verdict.qualified:
-        head = "## ✅ Release qualified"
-        if any(f.code == "exception-applied" for f in warnings):
-            head += " — with exceptions"
-    else:
-        head = f"## ❌ Release not qualified — {_plural(len(problems), 'problem')}"
-    yield from (head, "")
-    if verdict.defects:
-        yield from _defects(verdict.defects, link_base, layout)
-        flows = _flow_lines(list(verdict.defects))
-        if flows:
-            yield from ("### Scenario steps in the real-API traces", "")
-            yield from flows[:COLLAPSE_ROWS]
-            yield ""
-            if len(flows) > COLLAPSE_ROWS:
-                yield from _details(f"{len(flows) - COLLAPSE_ROWS} more scenario test(s)", flows[COLLAPSE_ROWS:])
-    if problems:
-        yield from _finding_section("What to fix", problems, keep_open=COLLAPSE_ROWS, noun="problem")
-    if warnings:
-        # Warnings never block: past a few they fold away entirely.
-        keep = len(warnings) if len(warnings) <= COLLAPSE_ROWS else 0
-        yield from _finding_section("Warnings", warnings, keep_open=keep, noun="warning")
-    counts = verdict.counts
-    if counts:
-        yield "| Results | Files | Testcases | Passed | Failed | Skipped | Flaky |"
-        yield "|---|---|---|---|---|---|---|"
-        for job, c in counts.items():
-            name = JOB_WORDS.get(job, md(job))
-            yield f"| {name} | {c.files} | {c.testcases} | {c.passed} | {c.failed} | {c.skipped} | {c.flaky} |"
+    def defect_items(self, d: DefectResult) -> Iterator[str]:
+        """One defect as a line and a list, for a column too narrow for the table (the PR comment):
+        one item per declared test, its results first, only in the jobs it lists."""
+        yield f"{_defect_mark(d)} **{self.defect_name(d, md)}**<br>needs: {_needs(d.rules)}"
         yield ""
-    if setup:
-        summary = f"ℹ️ Token and permissions: {_plural(len(setup), 'note')} (what qualify could not do through the API)"
-        yield from _details(summary, (_finding_line(f) for f in setup))
+        for er in d.entries:
+            results = []
+            for job, m in er.matches.items():
+                r = self.result(er, job, m)
+                text = f"{JOB_WORDS.get(job, md(job))}: {r.label}"
+                details = f" ({', '.join(r.details)})" if r.details else ""
+                results.append(f"{r.icon} " + (f"**{text}**" if r.problem else text) + details)
+            yield f"- {' · '.join(results)} — {er.entry.kind} “{md(er.entry.test, MAX_CELL, self.redact)}”"
+        yield ""
+
+    def finding_line(self, f: Finding) -> str:
+        text = self.text
+        where = f" — `{text(f.file, 200)}" + (f":{f.line}`" if f.line else "`") if f.file else ""
+        issue = f"#{f.issue} " if f.issue is not None else ""
+        test = f"“{text(f.test)}”: " if f.test else ""
+        hint = f"<br>→ {text(f.hint, 500)}" if f.hint else ""
+        return f"- **{f.code}** {issue}{test}{_code_spans(text(f.message, 500))}{where}{_code_spans(hint)}"
+
+    def finding_section(self, title: str, findings: list[Finding], *, keep_open: int, noun: str) -> Iterator[str]:
+        yield from (f"### {title}", "")
+        yield from (self.finding_line(f) for f in findings[:keep_open])
+        yield ""
+        rest = findings[keep_open:]
+        if rest:
+            more = "more " if keep_open else ""
+            yield from _details(_plural(len(rest), more + noun), (self.finding_line(f) for f in rest))
+
+    def defects_part(self, defects: list[DefectResult]) -> Iterator[str]:
+        if self.layout == "list":
+            for d in defects:
+                yield from self.defect_items(d)
+            return
+        yield from _DEFECT_HEADER
+        for d in defects:
+            yield from self.defect_rows(d)
+        yield ""
+
+    def defects(self, defects: tuple[DefectResult, ...]) -> Iterator[str]:
+        # By issue number: files come in path order, where ISSUE-10 sorts before ISSUE-2.
+        ordered = sorted(defects, key=lambda d: d.defect.issue)
+        if sum(len(d.entries) for d in ordered) <= COLLAPSE_ROWS:  # one row per declared test
+            yield from self.defects_part(ordered)
+        else:
+            # Long report: what blocks the release stays open; the defects that qualified fold away.
+            failing = [d for d in ordered if not d.qualified]
+            passing = [d for d in ordered if d.qualified]
+            if failing:
+                yield from self.defects_part(failing)
+            if passing:
+                tests = sum(len(d.entries) for d in passing)
+                summary = f"✅ {_plural(len(passing), 'qualified defect')}, {_plural(tests, 'declared test')}"
+                yield from _details(summary, self.defects_part(passing))
+        # Reached only once every row above was rendered, so `terms` holds all the words they used.
+        if self.terms:
+            explained = " ".join(f"*{term}*: {_code_spans(md(_TERMS[term], 500))}" for term in sorted(self.terms))
+            yield from (f"<sub>{explained}</sub>", "")
+
+    def body(self) -> Iterator[str]:
+        """Everything but the notes about the token: the part the summary and the check run share."""
+        verdict = self.report.verdict
+        assert verdict is not None
+        problems = verdict.problems
+        warnings = [f for f in verdict.warnings if f.code not in SETUP_CODES]
+        if verdict.qualified:
+            head = "## ✅ Release qualified"
+            if any(f.code == "exception-applied" for f in warnings):
+                head += " — with exceptions"
+        else:
+            head = f"## ❌ Release not qualified — {_plural(len(problems), 'problem')}"
+        yield from (head, "")
+        if verdict.defects:
+            yield from self.defects(verdict.defects)
+            flows = self.flow_lines(verdict.defects)
+            if flows:
+                yield from ("### Scenario steps in the real-API traces", "")
+                yield from flows[:COLLAPSE_ROWS]
+                yield ""
+                if len(flows) > COLLAPSE_ROWS:
+                    yield from _details(f"{len(flows) - COLLAPSE_ROWS} more scenario test(s)", flows[COLLAPSE_ROWS:])
+        if problems:
+            yield from self.finding_section("What to fix", problems, keep_open=COLLAPSE_ROWS, noun="problem")
+        if warnings:
+            # Warnings never block: past a few they fold away entirely.
+            keep = len(warnings) if len(warnings) <= COLLAPSE_ROWS else 0
+            yield from self.finding_section("Warnings", warnings, keep_open=keep, noun="warning")
+        counts = verdict.counts
+        if counts:
+            yield "| Results | Files | Testcases | Passed | Failed | Skipped | Flaky |"
+            yield "|---|---|---|---|---|---|---|"
+            for job, c in counts.items():
+                name = JOB_WORDS.get(job, md(job))
+                yield f"| {name} | {c.files} | {c.testcases} | {c.passed} | {c.failed} | {c.skipped} | {c.flaky} |"
+            yield ""
+
+    def setup(self) -> Iterator[str]:
+        """The notes about the token and the delivery notes, folded away at the end."""
+        report = self.report
+        assert report.verdict is not None
+        # In the order of Report.all_findings, scanning each defect's few findings for the codes
+        # only (a long report has tens of thousands; building all_findings again cost more).
+        setup = [
+            *(f for f in report.verdict.findings if f.code in SETUP_CODES and not f.blocking),
+            *report.notes,
+            *(f for d in report.verdict.defects for f in d.findings if f.code in SETUP_CODES and not f.blocking),
+        ]
+        if setup:
+            notes_word = _plural(len(setup), "note")
+            summary = f"ℹ️ Token and permissions: {notes_word} (what qualify could not do through the API)"
+            yield from _details(summary, (self.finding_line(f) for f in setup))
+
+
+def markdown_lines(report: Report, layout: str = "table") -> Iterator[str]:
+    """The whole Markdown report of a verdict, line by line, as far as the caller reads:
+    `layout` is "table" (summary, check run) or "list" (the PR comment's narrow column)."""
+    rendering = _Markdown(report, layout)
+    return chain(rendering.body(), rendering.setup())
+
+
+def _table_lines(report: Report, *, keep: bool) -> Iterable[str]:
+    """markdown_lines(report, "table"), its body rendered once for the check run and the summary
+    (they differ only in the delivery notes, which come last). The check run comes first (publishing
+    precedes the summary) and `keep`s what it rendered; the summary replays it and renders on from
+    there, as far as its own limit. Nothing kept: rendered straight, without the replay's cost."""
+    key = ("table", report.link_base, report.secrets)
+    memo = report.memo.get(key)
+    if isinstance(memo, tuple) and memo[0] is report.verdict:  # the verdict itself, not an id that may be reused
+        body: Iterable[str] = memo[1]
+    elif keep:
+        body = _Replay(_Markdown(report, "table").body())
+        report.memo[key] = (report.verdict, body)
+    else:
+        body = _Markdown(report, "table").body()
+    return chain(body, _Markdown(report, "table").setup())
+
+
+class _Replay:
+    """Lines from a generator, generated once and as far as the furthest reader read; each reader
+    starts at the first line. Readers take turns (one render, then the next), never interleave."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._source = lines
+        self._seen: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._seen
+        seen = self._seen
+        for line in self._source:
+            seen.append(line)
+            yield line
 
 
 def _fit_lines(lines: Iterable[str], limit: int = MAX_SUMMARY_BYTES) -> str:
@@ -377,5 +424,69 @@ def close_details(cut: str) -> str:
     return cut + DETAILS_CLOSE if lines.count("<details>") > lines.count("</details>") else cut
 
 
-def render_error_summary(message: str) -> str:
-    return f"## ❌ Release not qualified — could not evaluate\n\n{md(message, 2000)}\n"
+def fit_chars(text: str, limit: int) -> str:
+    """`text` within `limit` characters (the API's limits count characters), cut at a line break,
+    with a note saying so."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(_CUT_NOTE) - len(DETAILS_CLOSE)
+    cut = text.rfind("\n", 0, room)
+    return close_details(text[: cut if cut > 0 else room]) + _CUT_NOTE
+
+
+_CUT_NOTE = "\n\n… cut to fit GitHub's size limit; the full report is in the job summary and the JSON report.\n"
+
+
+def _take_chars(lines: Iterable[str], max_chars: int) -> str:
+    """The lines joined, rendered only as far as `max_chars` characters and one line more: enough
+    for fit_chars to cut where it would cut the whole text."""
+    kept: list[str] = []
+    size = -1
+    for line in lines:
+        kept.append(line)
+        size += len(line) + 1
+        if size > max_chars:
+            break
+    return "\n".join(kept)
+
+
+def error_markdown(report: Report) -> str:
+    assert report.error is not None
+    message = md(redact(report.error.message, report.secrets), 2000)
+    return f"## ❌ Release not qualified — could not evaluate\n\n{message}\n"
+
+
+class Summary:
+    """Renderer `summary`: the job summary (the table layout), under GitHub's 1 MiB limit."""
+
+    name = "summary"
+
+    def render(self, report: Report) -> str:
+        if report.error is not None:
+            return error_markdown(report)
+        return _fit_lines(_table_lines(report, keep=False), MAX_SUMMARY_BYTES)
+
+
+class CheckRun:
+    """Renderer `check-run`: the check run's text, the summary's table cut to the API's limit."""
+
+    name = "check-run"
+
+    def render(self, report: Report) -> str:
+        if report.error is not None:
+            return fit_chars(error_markdown(report), MAX_CHECK_TEXT)
+        return fit_chars(_take_chars(_table_lines(report, keep=True), MAX_CHECK_TEXT), MAX_CHECK_TEXT)
+
+
+class Comment:
+    """Renderer `comment`: the sticky pull-request comment, a list per defect for the conversation
+    column (780 px would wrap the table to a few words a line), starting with the marker."""
+
+    name = "comment"
+
+    def render(self, report: Report) -> str:
+        if report.error is not None:
+            text = error_markdown(report)
+        else:
+            text = _take_chars(markdown_lines(report, "list"), MAX_COMMENT_CHARS)
+        return fit_chars(f"{MARKER}\n{text}", MAX_COMMENT_CHARS)

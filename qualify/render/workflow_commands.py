@@ -1,4 +1,6 @@
-"""GitHub Actions workflow commands and file commands, escaped so untrusted text stays data."""
+"""GitHub Actions workflow commands and file commands, escaped so untrusted text stays data.
+
+(The annotations built from findings are a renderer: render/annotations.py.)"""
 
 from __future__ import annotations
 
@@ -6,21 +8,12 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from qualify.core.model import Finding
-
-MAX_ANNOTATIONS = 50  # per level; the runner shows at most 10 errors and 10 warnings per step
-
+from qualify.redact import redact
 
 # C0 controls (tab aside), DEL, C1 controls and the Unicode line/paragraph separators: a log line
 # must stay one line, and the runner splits on \r and \n. Lone surrogates (undecodable file names)
 # cannot be written at all.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-# Shapes of GitHub tokens (classic, fine-grained, app, OAuth, refresh): never echoed, whoever wrote them.
-# Same as r"\b(?:gh[pousr]_...|github_pat_...)", written to start with the literal `g` so that re scans
-# for that one character instead of trying \b at every position: 40x faster over a 10 MB JSON report.
-# `(?<!\wg)` after the `g` is the \b before it (`g` is a word character).
-_TOKEN_SHAPE = re.compile(r"g(?<!\wg)(?:h[pousr]_[A-Za-z0-9]{20,}|ithub_pat_[A-Za-z0-9_]{20,})")
-REDACTED = "***"
 
 
 def plain(text: str) -> str:
@@ -45,14 +38,6 @@ def _visible(m: re.Match[str]) -> str:
     return f"\\x{ord(char):02x}" if ord(char) <= 0xFF else f"\\u{ord(char):04x}"
 
 
-def redact(text: str, secret_values: Iterable[str] = ()) -> str:
-    """`text` with the given secrets and anything shaped like a GitHub token replaced by ***."""
-    for value in secret_values:
-        if value and len(value) >= 4:
-            text = text.replace(value, REDACTED)
-    return _TOKEN_SHAPE.sub(REDACTED, text)
-
-
 def escape_data(value: str) -> str:
     # `##[` is split too: the runner parses `::` commands first, but a legacy `##[cmd]` must never
     # depend on that order to stay text.
@@ -68,43 +53,6 @@ def command(name: str, message: str, **props: str | int | None) -> str:
     parts = [f"{k}={escape_property(str(v))}" for k, v in props.items() if v not in (None, "")]
     head = f"::{name}" + (" " + ",".join(parts) if parts else "")
     return f"{head}::{escape_data(message)}"
-
-
-def annotation(finding: Finding) -> str:
-    level = "error" if finding.severity == "error" and not finding.waived else "warning"
-    text = finding.message
-    if finding.test:
-        text = f"{finding.test}: {text}"
-    if finding.issue is not None:
-        text = f"#{finding.issue} {text}"
-    if finding.hint:
-        text = f"{text}. Fix: {finding.hint}"
-    return command(
-        level,
-        text,
-        file=finding.file,
-        line=finding.line,
-        title=f"qualify {finding.code}" + (" (waived by exception)" if finding.waived else ""),
-    )
-
-
-def annotations(findings: Iterable[Finding], limit: int = MAX_ANNOTATIONS) -> list[str]:
-    lines: list[str] = []
-    shown = {"error": 0, "warning": 0}
-    hidden = {"error": 0, "warning": 0}
-    for f in findings:
-        level = "error" if f.severity == "error" and not f.waived else "warning"
-        if shown[level] >= limit:
-            hidden[level] += 1
-            continue
-        shown[level] += 1
-        lines.append(annotation(f))
-    for level, n in hidden.items():
-        if n:
-            lines.append(
-                command("warning", f"{n} more {level} annotation(s) not shown; see the job summary and JSON report")
-            )
-    return lines
 
 
 def output_lines(name: str, value: str) -> str:

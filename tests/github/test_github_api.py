@@ -17,8 +17,8 @@ from qualify.github.client import (
     GitHubError,
     parse_link,
     rate_limit_wait,
-    redact,
 )
+from qualify.redact import redact
 
 REPO = "/repos/acme/voice"
 
@@ -159,8 +159,8 @@ def test_connection_refused_is_retried_then_reported(sleeps):
 
 
 def test_redact_masks_plain_and_url_encoded_forms():
-    assert redact("a ghp_x/y+z b ghp_x%2Fy%2Bz", "ghp_x/y+z") == "a *** b ***"
-    assert redact("nothing", "") == "nothing"
+    assert redact("a ghp_x/y+z b ghp_x%2Fy%2Bz", ("ghp_x/y+z",)) == "a *** b ***"
+    assert redact("nothing", ("",)) == "nothing"
 
 
 def test_parse_link():

@@ -8,7 +8,9 @@ from workspace import check, codes, declare, gh_options, github, workspace
 from qualify.core.model import Finding, JobCounts, Verdict
 from qualify.github.client import GitHubClient, Repo
 from qualify.github.context import Api, env_github
-from qualify.github.publish import MARKER, annotations, batches, check_run, comment_body, fit_chars
+from qualify.github.publish import annotations, batches, check_run
+from qualify.render.markdown import MARKER, fit_chars
+from qualify.render.report import Report
 
 PR = 17
 HEAD = "abc" + "1" * 37
@@ -98,7 +100,7 @@ def many_findings(n):
 
 def test_annotations_are_sent_in_batches_of_50(gh):
     with GitHubClient("write-token", gh.api_url, sleep=lambda s: None) as client:
-        run_id = check_run(Api(client, Repo("acme", "voice")), "q", HEAD, many_findings(120), None, "# r", "enforce")
+        run_id = check_run(Api(client, Repo("acme", "voice")), "q", HEAD, Report.of(many_findings(120)))
     (run,) = gh.check_runs
     assert run["id"] == run_id
     assert [len(r["output"]["annotations"]) for r in run["_requests"]] == [50, 50, 20]
@@ -148,12 +150,12 @@ def test_could_not_evaluate_still_publishes_a_failed_check(tmp_path, gh):
 def test_ghes_publishing():
     with FakeGitHub(prefix="/api/v3") as gh:
         with GitHubClient("write-token", gh.api_url, sleep=lambda s: None) as client:
-            check_run(Api(client, Repo("acme", "voice")), "q", HEAD, many_findings(3), None, "# r", "enforce")
+            check_run(Api(client, Repo("acme", "voice")), "q", HEAD, Report.of(many_findings(3)))
         assert gh.check_runs and gh.api_calls("POST", r"^/api/v3/repos/acme/voice/check-runs$")
 
 
 def test_body_limits_and_helpers():
-    body = comment_body("line\n" * 20_000)
+    body = fit_chars(f"{MARKER}\n" + "line\n" * 20_000, 65_536)
     assert body.startswith(MARKER) and len(body) <= 65_536 and "cut to fit" in body
     assert fit_chars("short", 100) == "short"
     assert batches([]) == [[]] and [len(b) for b in batches(list(range(101)))] == [50, 50, 1]

@@ -25,8 +25,11 @@ from mutate import SEEDS_TRACKING, SEEDS_XML, mutate  # noqa: E402
 from qualify.core.matching import SEP, _Closeness, _lcs_length, canonical  # noqa: E402
 from qualify.core.model import JobCounts  # noqa: E402
 from qualify.errors import QualifyError  # noqa: E402
-from qualify.render.markdown import md, md_cell, render_markdown, render_summary  # noqa: E402
-from qualify.render.workflow_commands import command, escape_data, plain, redact  # noqa: E402
+from qualify.redact import redact  # noqa: E402
+from qualify.render.markdown import MARKER, md, md_cell  # noqa: E402
+from qualify.render.renderers import render  # noqa: E402
+from qualify.render.report import Report  # noqa: E402
+from qualify.render.workflow_commands import command, escape_data, plain  # noqa: E402
 from qualify.results.junit import read_testcases  # noqa: E402
 from qualify.tracking.parse import parse_tracking  # noqa: E402
 
@@ -131,7 +134,7 @@ _TOKEN_REFERENCE = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za
 
 @given(text=TOKENISH)
 def test_token_redaction_is_the_word_boundary_pattern(text):
-    """The redaction regex is rewritten for speed (workflow._TOKEN_SHAPE); it must mask exactly what
+    """The redaction regex is rewritten for speed (qualify.redact.TOKEN_SHAPE); it must mask exactly what
     the plain `\\b(?:gh…|github_pat_…)` pattern masks."""
     assert redact(text) == _TOKEN_REFERENCE.sub("***", text)
 
@@ -208,7 +211,7 @@ def test_summary_rows_stay_intact_whatever_the_title(title, defect_title):
     title = " ".join(title.split()) or "t"
     d = defect(entry(title, jobs=["mock"]), title=defect_title)
     verdict = verdict_of([d], [case(title), case("other", job="real")])
-    text = render_summary(verdict)
+    text = render("summary", Report.of(verdict))
     width = None
     for line in text.splitlines():  # every row of every table as wide as its header
         if not line.startswith("|"):
@@ -218,7 +221,8 @@ def test_summary_rows_stay_intact_whatever_the_title(title, defect_title):
         assert _cells(line) == width, line
     assert "<script" not in text.lower()
     # The PR comment's list: the defect on one line, its one declared test on one item, nothing raw.
-    comment = render_markdown(verdict, None, layout="list", max_chars=65_536)
+    marker, comment = render("comment", Report.of(verdict)).split("\n", 1)
+    assert marker == MARKER
     lines = comment.splitlines()
     assert re.match(r"(✅|❌) \*\*\[#462\]\(", lines[2]) and lines[3] == ""
     assert re.match(r"- (✅|❌|❓|⏭️) (\*\*)?Mock: ", lines[4]) and lines[4].endswith("”") and lines[5] == ""

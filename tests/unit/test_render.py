@@ -3,8 +3,15 @@ import re
 from builders import case, defect, entry, verdict_of
 
 from qualify.core.model import Finding
-from qualify.render.markdown import md, render_summary
-from qualify.render.workflow_commands import annotation, command, escape_data, escape_property, output_lines
+from qualify.render.annotations import annotation
+from qualify.render.markdown import md
+from qualify.render.renderers import render
+from qualify.render.report import Report
+from qualify.render.workflow_commands import command, escape_data, escape_property, output_lines
+
+
+def render_summary(verdict, link_base=None) -> str:
+    return render("summary", Report.of(verdict, link_base=link_base))
 
 
 def test_escape_data_and_properties():

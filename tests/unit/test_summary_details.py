@@ -5,7 +5,13 @@ import re
 from builders import case, defect, entry, verdict_of
 
 from qualify.core.model import Outcome
-from qualify.render.markdown import COLLAPSE_ROWS, fit, render_summary
+from qualify.render.markdown import COLLAPSE_ROWS, fit
+from qualify.render.renderers import render
+from qualify.render.report import Report
+
+
+def render_summary(verdict) -> str:
+    return render("summary", Report.of(verdict))
 
 
 def _verdict(passing: int, failing: int, title: str = "test {n}"):
@@ -94,11 +100,12 @@ def test_long_unbroken_names_may_wrap_in_table_cells_and_stay_escaped():
 
 
 def test_the_pr_comment_cut_also_closes_details():
-    from qualify.github.publish import MAX_COMMENT_CHARS, comment_body
+    from qualify.render.markdown import MARKER, MAX_COMMENT_CHARS, markdown_lines
 
-    text = render_summary(_verdict(passing=900, failing=1))
-    assert len(text) > MAX_COMMENT_CHARS
-    body = comment_body(text)
+    verdict = _verdict(passing=900, failing=1)
+    assert len("\n".join(markdown_lines(Report.of(verdict), "list"))) > MAX_COMMENT_CHARS
+    body = render("comment", Report.of(verdict))
+    assert body.startswith(MARKER + "\n## ❌ Release not qualified")
     assert len(body) <= MAX_COMMENT_CHARS and "cut to fit" in body
     lines = body.splitlines()
     assert lines.count("<details>") == lines.count("</details>") == 1
@@ -106,10 +113,10 @@ def test_the_pr_comment_cut_also_closes_details():
 
 
 def test_rendering_stops_where_the_cut_falls_without_changing_the_text():
-    from qualify.render.markdown import _fit_lines, _summary_lines
+    from qualify.render.markdown import _fit_lines, markdown_lines
 
     verdict = _verdict(passing=200, failing=40)
-    lines = list(_summary_lines(verdict, None))
+    lines = list(markdown_lines(Report.of(verdict)))
     whole = "\n".join(lines)
     consumed = []
 
@@ -136,10 +143,7 @@ def _evaluate(defects, cases, extra=()):
 
 
 def _comment(verdict) -> str:
-    from qualify.github.publish import MAX_COMMENT_CHARS
-    from qualify.render.markdown import render_markdown
-
-    return render_markdown(verdict, None, layout="list", max_chars=MAX_COMMENT_CHARS)
+    return render("comment", Report.of(verdict))
 
 
 def _items(comment: str) -> list[str]:
@@ -178,7 +182,7 @@ def test_rule_names_read_as_words_and_stay_identifiers_in_the_json_report():
     for text in (render_summary(verdict), _comment(verdict)):
         assert "needs: mock test, real-API test, partner scenario" in _seen(text)
         assert "mock-coverage" not in text and "partner-scenario" not in text
-    assert build_report(verdict)["defects"][0]["rules"] == ["mock-coverage", "real-api", "partner-scenario"]
+    assert build_report(Report.of(verdict))["defects"][0]["rules"] == ["mock-coverage", "real-api", "partner-scenario"]
 
 
 def test_a_job_the_test_does_not_list_reads_not_required():
@@ -238,15 +242,24 @@ def test_the_comment_lists_each_declared_test_on_one_line_and_keeps_names_inert(
 
 
 def test_the_comment_is_rendered_only_as_far_as_its_size_cap():
-    from qualify.github.publish import MAX_COMMENT_CHARS, comment_body
-    from qualify.render.markdown import _summary_lines, render_markdown
+    from qualify.render.markdown import MARKER, MAX_COMMENT_CHARS, _take_chars, fit_chars, markdown_lines
 
     verdict = _verdict(passing=3000, failing=300)
-    whole = "\n".join(_summary_lines(verdict, None, "list"))
+    lines = list(markdown_lines(Report.of(verdict), "list"))
+    whole = "\n".join(lines)
     assert len(whole) > 4 * MAX_COMMENT_CHARS
-    rendered = render_markdown(verdict, None, layout="list", max_chars=MAX_COMMENT_CHARS)
+    consumed = []
+
+    def counted():
+        for line in lines:
+            consumed.append(line)
+            yield line
+
+    rendered = _take_chars(counted(), MAX_COMMENT_CHARS)
     assert whole.startswith(rendered) and MAX_COMMENT_CHARS < len(rendered) < MAX_COMMENT_CHARS + 1000
-    body = comment_body(rendered)
+    assert len(consumed) < len(lines) // 4  # lines past the cap are never asked for
+    body = render("comment", Report.of(verdict))
+    assert body == fit_chars(f"{MARKER}\n{whole}", MAX_COMMENT_CHARS)  # the same cut as of the whole text
     assert len(body) <= MAX_COMMENT_CHARS and "cut to fit" in body
     lines = body.splitlines()
     assert lines.count("<details>") == lines.count("</details>")
