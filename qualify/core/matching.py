@@ -5,13 +5,18 @@ runner wrote it) ends with the title at a boundary between path components. Wher
 the path with plain spaces (jest-junit's defaults) a word boundary is accepted, and such matches
 count only when no component-boundary match exists for that test in that job.
 
-Matching is O(1) per testcase: declared titles are indexed by their last word, so a testcase is
-examined further only when its last word is the last word of some declared title.
+The cost per testcase does not depend on how many titles are declared, nor on how alike they are:
+* the filter every name goes through (`keeper`) looks its last word up in a word-suffix index of the
+  declared titles, and walks further only as long as some title still ends with the same words
+  (`_Tails`): a name ending in a word no title ends with costs one lookup;
+* a kept testcase looks up each suffix of its own full names that follows a boundary, in tables of
+  the declared titles (`_suffixes`): it is never compared with the declared titles one by one.
 
 Two cheap side-looks per testcase feed the diagnostics, in bounded memory:
-* near misses: a name whose last or second-to-last word is a word of some declared title is a
-  candidate "closest title" for it (at most MAX_NEAR per declared test and job, best shared-word
-  score kept); difflib ranks them only when the declared test is not found;
+* near misses: a name whose last or second-to-last word (or the last two before a trailing
+  parenthesised remark) is a word of some declared title is a candidate "closest title" for it (at
+  most MAX_NEAR per declared test and job, best shared-word score kept); they are ranked only when
+  the declared test is not found;
 * mentions: a name that mentions a declared issue (`#462`, `Issue 462`, `ISSUE-462`, `issue_462`)
   but matches none of that defect's entries is an undeclared candidate (at most MAX_UNDECLARED).
 """
@@ -22,7 +27,7 @@ import difflib
 import heapq
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from qualify.core.model import EVIDENCE_JOB, Defect, Evidence, Match, Outcome, TestCase
@@ -63,11 +68,6 @@ def canonical(text: str) -> str:
     if "::" in text or " > " in text or "»" in text or "▸" in text or text.count("›") != text.count(SEP):
         return _SEP_RE.sub(SEP, text).strip()
     return text
-
-
-def _last_word(text: str) -> str:
-    parts = text.rsplit(None, 1)
-    return unicodedata.normalize("NFC", parts[-1]) if parts else ""
 
 
 def _strip_params(name: str) -> str | None:
@@ -166,13 +166,105 @@ def name_forms(case: TestCase, *, strip_params: bool, context: _Context | None =
     return _Forms(tuple(strong), tuple(weak))
 
 
-def _matches(declared: str, forms: Iterable[str], boundary: str) -> bool:
-    # A loop, not any() over a generator: this runs for every candidate pair.
-    tail = boundary + declared
-    for f in forms:
-        if f == declared or f.endswith(tail):
-            return True
-    return False
+def _suffixes(form: str, boundary: str, longest: int) -> list[str]:
+    """The strings a declared title can be to match `form` at `boundary`: the form itself and each
+    suffix that follows an occurrence of the boundary (`form == title or form.endswith(boundary +
+    title)`), shortest first and none longer than `longest` (the longest declared title).
+
+    Occurrences may overlap (` › › `): each one is found, as `endswith` would.
+    """
+    found = [form] if len(form) <= longest else []
+    end = len(form)
+    step = len(boundary)
+    while True:
+        cut = form.rfind(boundary, 0, end)
+        if cut < 0 or len(form) - cut - step > longest:
+            return found
+        found.append(form[cut + step :])
+        end = cut + step - 1
+
+
+_ABSENT = object()
+
+
+class _Tails:
+    """Which names could match a declared title, from the name alone: the word-suffixes of the
+    titles, kept only as deep as it takes to tell titles apart.
+
+    Every way a title can match (`name_forms`) has the title's words end the name's words, or the
+    name's words end the title's (a title `describe › test` matches the name `test` under suite
+    `describe`), once path separators are dropped (`words`). `related` walks the name's word-suffixes
+    from its last word and stops at the first one no title ends with, or where only one title does
+    (then one comparison): its cost is bounded by the name's own words, however many titles share
+    their last words (`… works`, `… holds under load`, `… (USE_REAL_APIS=1)`).
+    """
+
+    def __init__(self) -> None:
+        # word-suffix -> the one title (in `words` form) ending so, or None when several do.
+        self.nodes: dict[str, str | None] = {}
+        self._titles: set[str] = set()
+
+    def add(self, title: str) -> None:
+        if not title or title in self._titles:
+            return
+        self._titles.add(title)
+        nodes = self.nodes
+        end = len(title)
+        while True:
+            cut = title.rfind(" ", 0, end)
+            suffix = title[cut + 1 :]
+            node = nodes.get(suffix, _ABSENT)
+            if node is _ABSENT:
+                nodes[suffix] = title
+                return
+            if node is not None:
+                # Another title ended so alone: both continue one word deeper.
+                nodes[suffix] = None
+                if len(node) > len(suffix):
+                    nodes[node[node.rfind(" ", 0, len(node) - len(suffix) - 1) + 1 :]] = node
+            if cut < 0:
+                return
+            end = cut
+
+    def related(self, words: str, cost: MatchCost) -> bool:
+        """Whether some title's words end `words`, or `words` end some title's."""
+        nodes = self.nodes
+        end = len(words)
+        while True:
+            cut = words.rfind(" ", 0, end)
+            suffix = words[cut + 1 :]
+            cost.lookups += 1
+            node = nodes.get(suffix, _ABSENT)
+            if node is _ABSENT:
+                return False
+            if node is not None:  # only this title ends with these words
+                cost.compares += 1
+                if len(node) <= len(words):
+                    return words == node or words.endswith(" " + node)
+                return node.endswith(" " + words)
+            if cut < 0 or suffix in self._titles:
+                return True
+            end = cut
+
+
+def words(canonical_text: str) -> str:
+    """A canonical name or title without its path separators: the form `_Tails` compares.
+
+    Empty for a text of separators only (such a title can match only a name ending in `›`).
+    """
+    if "›" not in canonical_text:
+        return canonical_text
+    return " ".join(w for w in canonical_text.split() if w != "›")
+
+
+@dataclass(slots=True)
+class MatchCost:
+    """What matching cost, counted where it can grow: hash lookups and string comparisons made by
+    the filter's slow path and by `add` (the filter's fast path is one lookup per name)."""
+
+    lookups: int = 0
+    compares: int = 0
+    names: int = 0  # names the slow path or `add` looked at
 
 
 _Check = tuple[str | None, "re.Pattern[str] | None"]
@@ -423,14 +515,20 @@ class Matcher:
     """Index of declared titles; feed it testcases with `add`, read the outcome with `book`."""
 
     def __init__(self, defects: list[Defect]) -> None:
-        self._by_word: dict[str, list[_Target]] = {}
+        self._strong: dict[str, list[_Target]] = {}  # canonical title -> targets
+        self._weak: dict[str, list[_Target]] = {}  # title with separators as spaces -> targets
+        self._longest = 0  # the longest canonical title: no longer suffix of a name can match
+        self._longest_spaced = 0
+        self._tails = _Tails()
+        self._bare = False  # a title of separators only is declared
         self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
         self._evidence = False
         self._seq = 0
         self._near_by_job: dict[str, tuple[dict[str, list[_Target]], dict[str, int]]] = {}
         self._contexts: dict[tuple[str, tuple[str, ...]], _Context] = {}  # (classname, suites) -> context
         self.book = MatchBook()
-        words = _TitleWords()
+        self.cost = MatchCost()
+        words_index = _TitleWords()
         for di, defect in enumerate(defects):
             self._issues.setdefault(defect.issue, []).append(di)
             for ei, entry in enumerate(defect.coverage):
@@ -446,10 +544,15 @@ class Matcher:
                     _compile(entry.evidence),
                 )
                 self._evidence = self._evidence or bool(entry.evidence)
-                self._by_word.setdefault(_last_word(title), []).append(target)
+                self._strong.setdefault(title, []).append(target)
+                self._weak.setdefault(spaced, []).append(target)
+                self._longest = max(self._longest, len(title))
+                self._longest_spaced = max(self._longest_spaced, len(spaced))
+                self._tails.add(words(title))
+                self._bare = self._bare or not words(title)
                 self.book.titles[(di, ei)] = title
-                target.words = words.add(target)
-        self._near_words = words.targets  # raw title words -> targets, for near misses
+                target.words = words_index.add(target)
+        self._near_words = words_index.targets  # raw title words -> targets, for near misses
 
     def captures(self, job: str) -> bool:
         """Whether testcases of this job must carry their properties/system-out (some entry declares evidence)."""
@@ -466,28 +569,26 @@ class Matcher:
         """
         near_words, hits = self._near_state(job)
         issues = self._issues
-        wants_last = self._wants_last
         offer = self._offer_near
-        by_word = self._by_word
+        last_words = self._tails.nodes  # a word without spaces finds only the titles' last words
+        wants = self.wants
 
         def keep(name: str) -> bool:
             parts = name.rsplit(None, 2)
             if not parts:
                 return False
             last = parts[-1]
-            # `wants`, inlined, the common case first: an ASCII last word that ends no declared title.
-            if (
-                last in by_word
-                or (last[-1] == "]" and wants_last(name, last))
-                or (not last.isascii() and unicodedata.normalize("NFC", last) in by_word)
-                # a mention of a declared issue: `add` decides whether it is declared or an undeclared candidate
-                or (
-                    issues
-                    and ("#" in name or "ssue" in name or "SSUE" in name)
-                    and not mentioned_issues(name).isdisjoint(issues)
-                )
-            ):
+            # `wants`, its common case first: an ASCII last word that ends no declared title (NFC
+            # and the separator rules cannot change such a word) costs this one lookup.
+            if (last in last_words or last[-1] == "]" or not last.isascii() or "::" in last) and wants(name):
                 return True  # kept: `add` takes its near-miss side-look, once it knows what matched
+            # a mention of a declared issue: `add` decides whether it is declared or an undeclared candidate
+            if (
+                issues
+                and ("#" in name or "ssue" in name or "SSUE" in name)
+                and not mentioned_issues(name).isdisjoint(issues)
+            ):
+                return True
             if last in near_words or (len(parts) > 1 and parts[-2] in near_words):
                 targets = _near_targets(parts, near_words, hits)
                 if targets:
@@ -526,25 +627,21 @@ class Matcher:
             near.offer(len(words & t.words), self._seq, name)
 
     def wants(self, name: str) -> bool:
-        """Cheap pre-filter on the raw testcase name (the hot path for huge result sets)."""
-        parts = name.rsplit(None, 1)
-        return bool(parts) and self._wants_last(name, parts[-1])
-
-    def _wants_last(self, name: str, last: str) -> bool:
-        # NFC leaves ASCII unchanged: skip it for the common case.
-        if (last if last.isascii() else unicodedata.normalize("NFC", last)) in self._by_word:
-            return True
-        if not last.endswith("]"):
-            return False  # no [params] to strip (`last` is the name's last word, trailing space gone)
-        stripped = _strip_params(name)
-        return stripped is not None and _last_word(stripped) in self._by_word
+        """Whether the testcase named so may match a declared title (its classname and suites may
+        complete the match): never False for one that does. Cost bounded by the name's own words."""
+        cost = self.cost
+        cost.names += 1
+        for text in (name, _strip_params(name)):
+            if text is None:
+                continue
+            n = canonical(text)
+            spoken = words(n)
+            if (spoken and self._tails.related(spoken, cost)) or (self._bare and n.endswith("›")):
+                return True
+        return False
 
     def add(self, case: TestCase) -> None:
-        targets = list(self._by_word.get(_last_word(case.name), ()))
-        stripped = _strip_params(case.name)
-        if stripped is not None:
-            targets += [t for t in self._by_word.get(_last_word(stripped), ()) if not t.has_params]
-        found = self._match_targets(case, targets, stripped) if targets else []
+        found = self._match_targets(case)
         self._near_side_look(case, found)
         if self._issues:
             matched = {t.defect_index for t in found}
@@ -572,33 +669,62 @@ class Matcher:
         if targets:
             self._offer_near(case.name, targets, case.job)
 
-    def _match_targets(self, case: TestCase, targets: list[_Target], stripped: str | None) -> list[_Target]:
+    def _lookup(
+        self, forms: _Forms, accept: Callable[[_Target], bool]
+    ) -> tuple[dict[int, _Target], dict[int, _Target]]:
+        """The accepted targets whose title ends one of the forms at a boundary: (strong, weak), by
+        id. A look-up per boundary of the name, never a pass over the declared titles."""
+        cost = self.cost
+        strong: dict[int, _Target] = {}
+        for form in forms.strong:
+            found = _suffixes(form, SEP, self._longest)
+            cost.lookups += len(found)
+            for suffix in found:
+                for t in self._strong.get(suffix, ()):
+                    if accept(t):
+                        strong[id(t)] = t
+        weak: dict[int, _Target] = {}
+        for form in forms.weak:
+            found = _suffixes(form, " ", self._longest_spaced)
+            cost.lookups += len(found)
+            for suffix in found:
+                for t in self._weak.get(suffix, ()):
+                    if id(t) not in strong and accept(t):
+                        weak[id(t)] = t
+        return strong, weak
+
+    def _match_targets(self, case: TestCase) -> list[_Target]:
         """Record the testcase against each target it matches; return those targets."""
-        found: list[_Target] = []
-        cache: dict[bool, _Forms] = {}
+        self.cost.names += 1
         context = self._context(case)
-        for t in targets:
-            strip = not t.has_params and stripped is not None
-            forms = cache.get(strip)
-            if forms is None:
-                forms = cache[strip] = name_forms(case, strip_params=strip, context=context)
-            strong = _matches(t.title, forms.strong, SEP)
-            weak = not strong and _matches(t.spaced, forms.weak, " ")
-            if not (strong or weak):
-                continue
-            file_checked = False
-            if t.file and case.file:
-                if not paths_match(t.file, case.file):
-                    continue
-                file_checked = True
-            key = (t.defect_index, t.entry_index, case.job)
-            found.append(t)
-            _record(
-                self.book.weak if weak else self.book.strong,
-                key,
-                case,
-                weak=weak,
-                file_checked=file_checked or not t.file,
-                evidence=t.evidence,
+        stripped = _strip_params(case.name)
+        # A title with [params] names one parametrisation: it is compared with the name as written.
+        # A title without names them all: compared with the name without its [params], if any.
+        strong, weak = self._lookup(
+            name_forms(case, strip_params=False, context=context),
+            (lambda t: t.has_params) if stripped is not None else (lambda t: True),
+        )
+        if stripped is not None:
+            more_strong, more_weak = self._lookup(
+                name_forms(case, strip_params=True, context=context), lambda t: not t.has_params
             )
+            strong.update(more_strong)
+            weak.update(more_weak)
+        found: list[_Target] = []
+        for targets, is_weak in ((strong, False), (weak, True)):
+            for t in targets.values():
+                file_checked = False
+                if t.file and case.file:
+                    if not paths_match(t.file, case.file):
+                        continue
+                    file_checked = True
+                found.append(t)
+                _record(
+                    self.book.weak if is_weak else self.book.strong,
+                    (t.defect_index, t.entry_index, case.job),
+                    case,
+                    weak=is_weak,
+                    file_checked=file_checked or not t.file,
+                    evidence=t.evidence,
+                )
         return found
