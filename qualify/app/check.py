@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from qualify.app.progress import Reporter, Silent
-from qualify.core.matching import Matcher
+from qualify.core.matching import Keep, Matcher
 from qualify.core.model import JOBS, Defect, Finding, JobCounts, TestCase, TrackingRead, Verdict
 from qualify.core.policy import PolicyConfig, evaluate, select_defects
 from qualify.errors import QualifyError
@@ -201,18 +201,18 @@ class _Reader:
     """How one job's files are read: the keeper, whether evidence is captured, and (in worker
     processes) the list the keeper logs near-miss names into, sent back per file."""
 
-    keep: Callable[[str], bool]
+    keep: Keep
     capture: bool
-    near_log: list[str] | None
+    near_log: list[tuple[str, bool]] | None
 
 
 def _reader(matcher: Matcher, job: str, *, logged: bool) -> _Reader:
-    log: list[str] | None = [] if logged else None
+    log: list[tuple[str, bool]] | None = [] if logged else None
     return _Reader(matcher.keeper(job, log), matcher.captures(job), log)
 
 
 _Readers = dict[str, _Reader]
-_FileRead = tuple[list[TestCase], JobCounts, list[str]]  # kept testcases, counts, near-miss names
+_FileRead = tuple[list[TestCase], JobCounts, list[tuple[str, bool]]]  # kept testcases, counts, near-miss names
 
 
 def _workers(total_bytes: int, files: int) -> int:

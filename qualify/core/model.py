@@ -145,6 +145,7 @@ class Finding:
     hint: str | None = None
     waived: bool = False
     closest: tuple[str, ...] = ()  # for test-not-found: the nearest titles that do exist in that job
+    did_you_mean: str | None = None  # for test-not-found: what `test:` could say to match the nearest one
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -159,6 +160,7 @@ class Finding:
             "hint": self.hint,
             "waived": self.waived,
             "closest": list(self.closest),
+            "did_you_mean": self.did_you_mean,
         }
 
 

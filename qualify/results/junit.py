@@ -203,10 +203,10 @@ def read_testcases(
     display: str,
     job: str,
     counts: JobCounts,
-    keep: Callable[[str], bool] | None = None,
+    keep: Callable[[str, etree._Element], bool] | None = None,
     capture: bool = False,
 ) -> Iterator[TestCase]:
-    """Yield the testcases of one file that `keep(name)` wants; count every testcase in `counts`.
+    """Yield the testcases of one file that `keep(name, element)` wants; count every testcase in `counts`.
 
     With `capture`, kept testcases also carry their properties and (bounded) system-out.
 
@@ -256,7 +256,7 @@ def read_testcases(
             else:
                 outcome, flaky = _PASSED, False
             name = elem.get("name") or ""
-            if keep is None or keep(name):
+            if keep is None or keep(name, elem):
                 classname = elem.get("classname") or ""
                 suites = _suites_of(elem)
                 yield TestCase(

@@ -20,7 +20,7 @@ SETTINGS = settings(
 # Few words, so that titles and names share their endings; separators of every dialect, odd spacing,
 # [params], a decomposed é (NFC), slashes (file-like names).
 WORD = st.sampled_from(["›", "works", "load", "under", "holds", "a", "b", "é", "e\u0301", "x/y.ts", "(USE_REAL_APIS=1)"])
-GLUE = st.sampled_from([" ", " ", " ", "  ", "\t", " › ", "›", " > ", ">", "::", " :: ", " » "])
+GLUE = st.sampled_from([" ", " ", " ", "  ", "\t", "\x1c", "\u00a0", " › ", "›", " > ", ">", "::", " :: ", " » "])
 PARAMS = st.sampled_from(["", "", "[1]", "[a b]", " [x]", "[]"])
 
 
@@ -89,3 +89,12 @@ def test_a_passed_case_counts_once_per_entry_whatever_its_forms():
     m = Matcher([defect(entry("TestFlow › test_x", jobs=["mock"]), entry("test_x", jobs=["mock"]))])
     m.add(case("test_x", classname="tests.TestFlow", outcome=Outcome.PASSED))
     assert m.book.get(0, 0, "mock").total == 1 and m.book.get(0, 1, "mock").total == 1
+
+
+@SETTINGS
+@given(name=st.text(alphabet="ab []\n\t", max_size=12))
+def test_strip_params_is_the_params_regex(name):
+    rstripped = name.rstrip()
+    stripped = _PARAMS.sub("", rstripped)
+    reference = stripped if rstripped.endswith("]") and stripped != rstripped and stripped else None
+    assert _strip_params(name) == reference
