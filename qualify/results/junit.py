@@ -220,6 +220,8 @@ def read_testcases(
     # Result elements that ended and may still be in the tree; 0 means none is, so a testcase with
     # children can take the lean path.
     results_pending = 0
+    suites_parent: etree._Element | None = None  # the parent whose suites `suites_seen` holds
+    suites_seen: list[tuple[str, str | None]] = []
     context = None
     etree.clear_error_log()
     try:
@@ -258,7 +260,11 @@ def read_testcases(
             name = elem.get("name") or ""
             if keep is None or keep(name, elem):
                 classname = elem.get("classname") or ""
-                suites = _suites_of(elem)
+                # Testcases of one suite come in runs: its ancestors are walked once per run.
+                parent = elem.getparent()
+                if parent is not suites_parent:
+                    suites_parent, suites_seen = parent, _suites_of(elem)
+                suites = suites_seen
                 yield TestCase(
                     job=job,
                     name=name,
