@@ -57,6 +57,7 @@ MAX_WORD_HITS = 500
 MAX_WORD_TARGETS = 8
 _TOKEN = re.compile(r"[^\W_]+")
 _TEST_PREFIX = re.compile(r"test[_ ]", re.IGNORECASE)
+_WORD_PARTS = re.compile(r"[_\[\]()]+")
 _STOP = frozenset(
     "a an and are as at be by can does for from has have in is it its not of on or should that the then this to"
     " when with without test tests it's".split()
@@ -451,8 +452,9 @@ class _TitleWords:
         that word is crowded); return the title's distinctive tokens."""
         found: list[frozenset[str]] = []
         raws = set(target.spaced.split())
-        # The parts of snake_case words too (`test_rejects_expired_card`): names offer theirs (`_side_words`).
-        raws.update(part for raw in list(raws) if "_" in raw for part in raw.split("_"))
+        # The parts of snake_case and bracketed words too (`test_rejects_expired_card`,
+        # `close[upstream]`): names offer theirs (`_side_words`).
+        raws.update(part for raw in list(raws) for part in _WORD_PARTS.split(raw) if part != raw)
         raws.discard("")
         for raw in raws:
             words = self._tokens.get(raw)
@@ -646,6 +648,24 @@ class _Closeness:
         return self.best(name, floor, joined)[0]
 
 
+class _DeclaredCloseness:
+    """`_Closeness` of a declared title and of its trailing path parts that keep at least half of
+    it (a describe path in front that the test does not have: `Realtime proxy › upstream › …`)."""
+
+    def __init__(self, title: str) -> None:
+        parts = title.split(SEP)
+        variants = [SEP.join(parts[i:]) for i in range(len(parts))]
+        self._variants = [_Closeness(v) for v in variants if 2 * len(v) >= len(title)]
+
+    def best(self, name: str, floor: float = 0.0, joined: bool = False) -> tuple[float, str]:
+        best, declare = -1.0, ""
+        for closeness in self._variants:
+            ratio, title = closeness.best(name, floor, joined)
+            if ratio > best:
+                best, declare = ratio, title
+        return best, declare
+
+
 @dataclass(frozen=True, slots=True)
 class Closest:
     """An existing testcase close to a declared title that was not found."""
@@ -710,7 +730,7 @@ class MatchBook:
         if not candidates:
             return ()
         # Names below the cutoff are never named, so their ratio need not be exact.
-        closeness = _Closeness(title)
+        closeness = _DeclaredCloseness(title)
         floor = CLOSEST_CUTOFF - SAME_ISSUE_BONUS
         wanted = {w for w in tokens(title) if _distinctive(w)}
         scored: list[Closest] = []
