@@ -596,9 +596,12 @@ class _Closeness:
         # yet it makes any two of them look alike. Compared without it when both have it.
         self._bare = _Closeness(title[5:]) if _TEST_PREFIX.match(title) and len(title) > 5 else None
 
-    def forms(self, name: str, joined: bool = False) -> list[tuple[str, str]]:
+    def forms(self, name: str, joined: bool = False, floor: float = 0.0) -> list[tuple[str, str]]:
         """(text to compare, title to declare for it): the declared title matches the name if it is
-        the second item, since each is the name or a suffix of it at a boundary."""
+        the second item, since each is the name or a suffix of it at a boundary.
+
+        The words from where the title starts to match are looked for only when some part of the
+        name could reach `floor` (an LCS bound: no span of the name does better than it allows)."""
         n = canonical(name)
         parts = n.split(SEP)
         found: list[tuple[str, str]] = []
@@ -609,13 +612,15 @@ class _Closeness:
             if bare is not None:
                 found.append((bare, whole))
         if joined and len(parts) == 1 and len(n) > len(self.title):
-            start = _aligned_start(n, self.title, self._matcher)
-            if start > 0:
-                tail = n[start:]
-                found.append((tail, tail))
-                bare = _without_remark(tail)
-                if bare is not None:
-                    found.append((bare, tail))
+            common = _lcs_length(n, self.title, self._positions)
+            if 2.0 * common / (common + len(self.title) or 1) >= floor:
+                start = _aligned_start(n, self.title, self._matcher)
+                if start > 0:
+                    tail = n[start:]
+                    found.append((tail, tail))
+                    bare = _without_remark(tail)
+                    if bare is not None:
+                        found.append((bare, tail))
         return found
 
     def best(self, name: str, floor: float = 0.0, joined: bool = False) -> tuple[float, str]:
@@ -624,7 +629,7 @@ class _Closeness:
         The ratio is exact when it is at least `floor`; otherwise some value below `floor` (bounds
         skip the work)."""
         best, declare = 0.0, canonical(name)
-        for form, whole in self.forms(name, joined):
+        for form, whole in self.forms(name, joined, floor):
             closeness = self
             if self._bare is not None and _TEST_PREFIX.match(form):
                 closeness, form = self._bare, form[5:]
