@@ -411,6 +411,11 @@ class _StartLines:
                 continue
             token = found.group()
             if token.endswith(b"testcase"):
+                if self._seen + 1 < ordinal:
+                    # Not the one asked for: its attributes hold no `<`, so the next search may start here.
+                    self._advance(found.end())
+                    self._seen += 1
+                    continue
                 # libxml2 gives an element the line its start tag ends on (attributes may span lines).
                 tag = _TAG_REST.match(buf, found.end())
                 if tag is None:
@@ -419,8 +424,7 @@ class _StartLines:
                     continue
                 self._advance(tag.end())
                 self._seen += 1
-                if self._seen == ordinal:
-                    return self._line
+                return self._line
             else:
                 self._advance(found.end())
                 self._closing = _SECTION_ENDS[token]
