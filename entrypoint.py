@@ -27,7 +27,7 @@ def main() -> int:
 
         hide = [os.environ.get("INPUT_TOKEN", ""), os.environ.get("GITHUB_TOKEN", "")]
         reason = workflow.redact(workflow.internal_error(exc), hide)
-        print(workflow.command("error", f"qualify {reason}", title="qualify internal-error"))
+        print(workflow.command("error", f"qualify could not evaluate: {reason}", title="qualify internal-error"))
         sys.stderr.write(workflow.error_line(reason, hide))
         return 2
 

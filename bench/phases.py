@@ -19,6 +19,7 @@ from qualify.app.check import _gc_paused, _json_text, read_tracking_file
 from qualify.core.matching import Matcher
 from qualify.core.model import JOBS, JobCounts
 from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.rules import DEFAULT_REAL_API_AREAS
 from qualify.render import console
 from qualify.render.json_report import build_report
 from qualify.results.junit import read_testcases
@@ -39,7 +40,7 @@ def phases(results: Path, tracking: Path) -> dict[str, float]:
         files = expand(["docs/issues/**/TRACKING.md"], tracking, what="TRACKING.md")
         reads = [read_tracking_file(p, d) for p, d in files]
         lap("TRACKING.md")
-        config = PolicyConfig(today=dt.date(2026, 11, 25), real_api_areas=("backend", "proxy"), requested_issues=())
+        config = PolicyConfig(today=dt.date(2026, 11, 25), real_api_areas=DEFAULT_REAL_API_AREAS, requested_issues=())
         defects, selection = select_defects(reads, config)
         matcher = Matcher(defects)
     gc.freeze()

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
+from qualify.codes import of_kind
+
 # Why the check could not be evaluated (exit 2); the JSON report carries it as `error_code`.
-CODES = {
-    "usage": "bad arguments or inputs",
-    "results-missing": "a results glob matched no file",
-    "results-unreadable": "a results file or folder could not be read",
-    "results-malformed": "a results file is not well-formed JUnit XML",
-    "results-too-large": "a results file, or all of them together, exceed the byte limit",
-    "outside-workspace": "a glob or file leads outside the workspace",
-    "output-failed": "a report could not be written",
-    "internal-error": "a bug in qualify: please report it",
-    "could-not-evaluate": "any other reason the check could not run",
-}
+CODES: dict[str, str] = {c.name: c.meaning for c in of_kind("error")}
 
 
 class QualifyError(Exception):

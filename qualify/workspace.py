@@ -9,6 +9,7 @@ stay inside the workspace, and every file is resolved and checked before anyone 
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 import re
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ MAX_DIRS = 1_000_000
 _ALLOW_HINT = (
     "pass --allow-outside-workspace if that is intended (command line; in the Action, keep the files in the workspace)"
 )
+# What a results directory given as a path stands for (and a directory given to --tracking or lint).
+RESULTS_IN_DIRECTORY = "**/*.xml"
+TRACKING_IN_DIRECTORY = "**/TRACKING.md"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,27 @@ class Found:
     real: Path  # resolved path, the one to open
     display: str  # path relative to the workspace, as reports show it
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    files: list[Found]
+    # Each pattern that named a directory (read as DIR/<in_directory>), and how many files it gave.
+    directories: list[tuple[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """Where files may resolve: the workspace, plus the directory a person typed outside it."""
+
+    roots: tuple[Path, ...]
+
+    def hold(self, real: Path) -> bool:
+        return any(_inside(real, r) for r in self.roots)
+
+    def __str__(self) -> str:
+        shown = f"the workspace {self.roots[0]}"
+        return shown + "".join(f" and the directory given, {r}" for r in self.roots[1:])
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -57,6 +82,7 @@ def _real(path: Path) -> Path | None:
 @dataclass
 class _Walk:
     root: Path
+    bounds: _Bounds
     allow_outside: bool
     what: str
     pattern: str
@@ -72,11 +98,11 @@ class _Walk:
             real = _real(path)
             if real is None or not real.is_dir():
                 return None
-            if not self.allow_outside and not _inside(real, self.root):
+            if not self.allow_outside and not self.bounds.hold(real):
                 # Skipping it silently could hide a failing run; refusing is the fail-closed choice.
                 raise QualifyError(
                     f"{self.what} glob {self.pattern!r} meets {_shown(path, self.root)}, a link to {real} outside "
-                    f"the workspace {self.root}; " + _ALLOW_HINT,
+                    f"{self.bounds}; " + _ALLOW_HINT,
                     code="outside-workspace",
                 )
         state = (real, tuple(segments))
@@ -161,59 +187,188 @@ def _split(pattern: str, root: Path) -> tuple[Path, list[str]]:
     return start, segments
 
 
-def expand(patterns: list[str], workspace: Path, *, what: str, allow_outside: bool = False) -> list[tuple[Path, str]]:
+def expand(
+    patterns: list[str],
+    workspace: Path,
+    *,
+    what: str,
+    allow_outside: bool = False,
+    typed_outside: bool = False,
+    in_directory: str | None = None,
+) -> list[tuple[Path, str]]:
     """Files matching any pattern, as (real path, path to show relative to the workspace), sorted."""
-    return [(f.real, f.display) for f in find(patterns, workspace, what=what, allow_outside=allow_outside)]
+    found = find(
+        patterns,
+        workspace,
+        what=what,
+        allow_outside=allow_outside,
+        typed_outside=typed_outside,
+        in_directory=in_directory,
+    )
+    return [(f.real, f.display) for f in found]
 
 
-def find(patterns: list[str], workspace: Path, *, what: str, allow_outside: bool = False) -> list[Found]:
+def find(
+    patterns: list[str],
+    workspace: Path,
+    *,
+    what: str,
+    allow_outside: bool = False,
+    typed_outside: bool = False,
+    in_directory: str | None = None,
+) -> list[Found]:
+    """Regular files matching any pattern (see `search`)."""
+    return search(
+        patterns,
+        workspace,
+        what=what,
+        allow_outside=allow_outside,
+        typed_outside=typed_outside,
+        in_directory=in_directory,
+    ).files
+
+
+def search(
+    patterns: list[str],
+    workspace: Path,
+    *,
+    what: str,
+    allow_outside: bool = False,
+    typed_outside: bool = False,
+    in_directory: str | None = None,
+) -> Search:
     """Regular files matching any pattern, deduplicated by real path, sorted by display path.
 
     A pattern or file that leads outside the workspace (absolute path, `..`, symlink) is refused
     unless `allow_outside`, because results and declarations must come from the checked-out repository.
-    Dangling links and symlink loops are skipped: they are not files.
+    `typed_outside` (the command line outside GitHub Actions) accepts a pattern whose literal start
+    lies outside the workspace, since the person typed it; links met inside it must still stay within
+    it or the workspace. Dangling links and symlink loops are skipped: they are not files.
+
+    A pattern that names an existing path is taken literally (the shell may have expanded a file named
+    `a[1].xml`); with `in_directory`, one naming a directory stands for DIR/<in_directory>.
     """
     root = workspace.resolve()
     found: dict[Path, Found] = {}
+    directories: list[tuple[str, int]] = []
     for pattern in patterns:
         pattern = pattern.strip()
         if not pattern:
             continue
-        start, segments = _split(pattern, root)
-        if not allow_outside and not _inside(Path(os.path.normpath(start)), root):
+        walked, is_dir = _literal(pattern, root, in_directory)
+        before = len(found)
+        _search_one(walked, pattern, root, what, allow_outside, typed_outside, found)
+        if is_dir:
+            directories.append((pattern, len(found) - before))
+    return Search(files=sorted(found.values(), key=lambda f: f.display), directories=directories)
+
+
+def _literal(pattern: str, root: Path, in_directory: str | None) -> tuple[str, bool]:
+    """The pattern to walk, and whether it names a directory read as DIR/<in_directory>.
+
+    Only a stat: the walk below does every confinement check before anything is opened."""
+    literal = root / pattern  # an absolute pattern replaces root
+    if not os.path.lexists(literal):
+        return pattern, False
+    escaped = glob.escape(pattern) if _MAGIC.search(pattern) else pattern
+    if in_directory is not None and literal.is_dir():
+        return escaped.rstrip("/" + os.sep) + "/" + in_directory, True
+    return escaped, False
+
+
+def _search_one(
+    pattern: str,
+    shown_as: str,
+    root: Path,
+    what: str,
+    allow_outside: bool,
+    typed_outside: bool,
+    found: dict[Path, Found],
+) -> None:
+    start, segments = _split(pattern, root)
+    start_norm = Path(os.path.normpath(start))
+    start_real = _real(start)
+    bounds = _Bounds((root,))
+    if allow_outside:
+        pass
+    elif _inside(start_norm, root):
+        if start_real is not None and not _inside(start_real, root):
             raise QualifyError(
-                f"{what} glob {pattern!r} points outside the workspace {root}; " + _ALLOW_HINT,
-                code="outside-workspace",
-            )
-        walk = _Walk(root=root, allow_outside=allow_outside, what=what, pattern=pattern, seen=set(), out=[])
-        start_real = _real(start)
-        if start_real is not None and not allow_outside and not _inside(start_real, root):
-            raise QualifyError(
-                f"{what} glob {pattern!r} starts at {_shown(start, root)}, a link to {start_real} outside the "
+                f"{what} glob {shown_as!r} starts at {_shown(start, root)}, a link to {start_real} outside the "
                 f"workspace {root}; " + _ALLOW_HINT,
                 code="outside-workspace",
             )
-        start_real = walk.dir_ok(start, segments)
-        if start_real is None:
+    elif typed_outside:
+        bounds = _Bounds((root, start_real or start_norm))
+    else:
+        raise QualifyError(
+            f"{what} glob {shown_as!r} points outside the workspace {root}; " + _ALLOW_HINT,
+            code="outside-workspace",
+        )
+    walk = _Walk(root=root, bounds=bounds, allow_outside=allow_outside, what=what, pattern=shown_as, seen=set(), out=[])
+    start_real = walk.dir_ok(start, segments)
+    if start_real is None:
+        return
+    walk.match(start, start_real, segments)
+    for p in sorted(walk.out):
+        real = _real(p)
+        if real is None:
             continue
-        walk.match(start, start_real, segments)
-        for p in sorted(walk.out):
-            real = _real(p)
-            if real is None:
-                continue
-            try:
-                st = real.stat()
-            except OSError:
-                continue
-            if not os.path.isfile(real):
-                continue  # directories, FIFOs, devices: never read
-            if not allow_outside and not _inside(real, root):
-                raise QualifyError(
-                    f"{what} file {_shown(p, root)} resolves to {real}, outside the workspace {root}; " + _ALLOW_HINT,
-                    code="outside-workspace",
-                )
-            found.setdefault(real, Found(real=real, display=_shown(p, root), size=st.st_size))
-    return sorted(found.values(), key=lambda f: f.display)
+        try:
+            st = real.stat()
+        except OSError:
+            continue
+        if not os.path.isfile(real):
+            continue  # directories, FIFOs, devices: never read
+        if not allow_outside and not bounds.hold(real):
+            raise QualifyError(
+                f"{what} file {_shown(p, root)} resolves to {real}, outside {bounds}; " + _ALLOW_HINT,
+                code="outside-workspace",
+            )
+        found.setdefault(real, Found(real=real, display=_shown(p, root), size=st.st_size))
+
+
+def searched(patterns: list[str], workspace: Path, in_directory: str | None = None) -> str:
+    """Where patterns that matched no file looked, for the message: the directory each one started
+    from (not the workspace: an absolute glob searches elsewhere), and whether it exists."""
+    root = workspace.resolve()
+    places = []
+    for pattern in (p.strip() for p in patterns):
+        if not pattern:
+            continue
+        walked, is_dir = _literal(pattern, root, in_directory)
+        start, segments = _split(walked, root)
+        start = Path(os.path.normpath(start))
+        if is_dir:
+            places.append(f"searched {start} for {in_directory}")
+        elif not start.is_dir():
+            places.append(
+                f"searched {start}, which does not exist" if not start.exists() else f"{start} is not a directory"
+            )
+        elif not _MAGIC.search(walked):
+            places.append(f"no file {Path(os.path.normpath(start.joinpath(*segments)))}")
+        else:
+            places.append(f"searched {start}")
+    return "; ".join(places) or "no path given"
+
+
+def output_target(path: str, workspace: Path, *, confined: bool, what: str) -> Path:
+    """Where to write a report. Confined (the Action, or GitHub Actions): it must resolve inside the
+    workspace, links included, since pull-request code can put a link where the report goes."""
+    target = Path(path)
+    if not target.is_absolute():
+        target = workspace / target
+    if confined:
+        root = workspace.resolve()
+        real = target.resolve()  # follows the links that exist, the last component's too
+        if not _inside(real, root):
+            via = "" if Path(os.path.normpath(target.absolute())) == real else f" (it resolves to {real})"
+            raise QualifyError(
+                f"{what} {path!r} is outside the workspace {root}{via}; write the report inside the workspace "
+                "(a relative path is relative to it)",
+                code="outside-workspace",
+            )
+    return target
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -7,7 +7,8 @@ For each scenario: `qualify check --summary` -> Markdown -> HTML with a GitHub-f
 (ci/render: marked with GFM + github-markdown-css; `npm ci --prefix ci/render` first) -> PNG.
 Scenarios: the bundled `qualified` and `mock-only` runs, and a generated long report (40 defects,
 long and unbroken test names, markup in names) that exercises <details> and escaping, shown
-folded (as it opens) and expanded.
+folded (as it opens) and expanded. The sticky pull-request comment (its own list layout, the body
+publish.py sends) is shot at the conversation column's width for `mock-only` and the long report.
 Needs: node, npm packages of ci/render, `chromium` (apt-get install -y chromium fonts-noto-color-emoji).
 """
 
@@ -39,9 +40,10 @@ def _long_workspace(ws: Path) -> tuple[list[str], list[str]]:
         folder = ws / "docs" / "issues" / f"ISSUE-{n}"
         folder.mkdir(parents=True)
         area = "proxy" if n % 3 == 0 else "ui"
+        title = "reconnect | <b>drops</b> *audio*" if n == 9 else f"defect {n}"  # a title is escaped too
         (folder / "TRACKING.md").write_text(
             "---\nqualify:\n"
-            f"  issue: {n}\n  title: defect {n}\n  area: [{area}]\n  coverage:\n"
+            f"  issue: {n}\n  title: {_yaml_str(title)}\n  area: [{area}]\n  coverage:\n"
             f"    - test: {_yaml_str(name)}\n      jobs: [mock, real]\n---\n",
             encoding="utf-8",
         )
@@ -83,6 +85,19 @@ def _summary(workspace: Path, mock: str, real: str, out: Path) -> None:
     )  # fmt: skip
     if r.returncode != 0 or not out.is_file():
         raise SystemExit(f"qualify check failed ({r.returncode}): {r.stderr}")
+
+
+def _comment(workspace: Path, mock: str, real: str, out: Path) -> None:
+    """The body publish.py would send as the sticky comment for this run (no API involved)."""
+    sys.path.insert(0, str(ROOT))
+    from qualify.app.check import collect
+    from qualify.app.options import RawInputs, build_settings
+    from qualify.github.publish import MAX_COMMENT_CHARS, comment_body
+    from qualify.render.markdown import render_markdown
+
+    values = {"mock-results": [mock], "real-results": [real], "workspace": str(workspace), "today": TODAY}
+    verdict = collect(build_settings(RawInputs.of("cli", values), {}))
+    out.write_text(comment_body(render_markdown(verdict, None, layout="list", max_chars=MAX_COMMENT_CHARS)))
 
 
 def _chromium() -> str:
@@ -138,8 +153,11 @@ def main(argv: list[str] | None = None) -> int:
             shots.append((name, md, []))
         shots = [(name, md, flags, WIDTH) for name, md, flags in shots]
         shots.append(("long-report-expanded", work / "long-report.md", ["--open"], WIDTH))
-        # The sticky pull-request comment carries the same Markdown in the narrower conversation column.
-        shots.append(("pr-comment-mock-only", work / "mock-only.md", [], COMMENT_WIDTH))
+        # The sticky pull-request comment, in the narrower conversation column.
+        for name in ("mock-only", "long-report"):
+            md = work / f"pr-comment-{name}.md"
+            _comment(*scenarios[name], md)
+            shots.append((f"pr-comment-{name}", md, [], COMMENT_WIDTH))
         for name, md, flags, width in shots:
             html, png = work / f"{name}.html", args.out / f"{name}.png"
             title = f"qualify · {name}"

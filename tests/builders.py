@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from qualify.core.model import CoverageEntry, Defect, Evidence, Outcome, TestCase, Waiver  # noqa: E402
+from qualify.core.model import CoverageEntry, Defect, Evidence, Outcome, Step, TestCase, Waiver  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 TODAY = dt.date(2026, 11, 25)
@@ -30,10 +30,27 @@ def output(pattern: str) -> Evidence:
     return Evidence(property=None, pattern=pattern, line=8)
 
 
-def defect(*entries: CoverageEntry, issue: int = 462, areas=(), partner=None, scenario=None, waiver=None) -> Defect:
+def steps(*pairs: tuple[str, str], first_line: int = 20) -> tuple[Step, ...]:
+    """Scenario steps (name, pattern), on consecutive TRACKING.md lines from `first_line`."""
+    return tuple(Step(name, pattern, first_line + i) for i, (name, pattern) in enumerate(pairs))
+
+
+def defect(
+    *entries: CoverageEntry,
+    issue: int = 462,
+    areas=(),
+    partner=None,
+    scenario=None,
+    waiver=None,
+    steps=(),
+    events=None,
+    title: str = "t",
+) -> Defect:
+    if steps and scenario is None:
+        scenario = " → ".join(s.name for s in steps)
     return Defect(
         issue=issue,
-        title="t",
+        title=title,
         areas=tuple(areas),
         partner=partner,
         scenario=scenario,
@@ -41,6 +58,10 @@ def defect(*entries: CoverageEntry, issue: int = 462, areas=(), partner=None, sc
         waiver=waiver,
         tracking=f"docs/issues/ISSUE-{issue}/TRACKING.md",
         line=2,
+        steps=tuple(steps),
+        scenario_line=19 if scenario else None,
+        events=events,
+        events_line=30 if events else None,
     )
 
 

@@ -81,7 +81,7 @@ def test_report_mode_passes_the_step_but_outputs_the_verdict(tmp_path):
 def test_missing_input_fails_with_an_annotation(tmp_path):
     r, outputs, _, _ = run_action(tmp_path, "qualified", **{"real-results": ""})
     assert r.returncode == 2
-    assert "::error title=qualify::qualify: input real-results is required" in r.stdout
+    assert "::error title=qualify::qualify could not evaluate: input real-results required: " in r.stdout
     assert outputs["qualified"] == "false"
 
 

@@ -1,6 +1,7 @@
 """Acceptance: the CLI on files, exit codes and messages (as a user runs it)."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -10,9 +11,17 @@ from builders import EXAMPLES, ROOT
 
 SCENARIOS = {
     "qualified": (0, []),
-    "mock-only": (1, ["no-real-api-coverage", "partner-scenario-not-covered", "test-not-found", "test-skipped"]),
+    # The test declared for both jobs passed in the "real" job too, but against the mock: its
+    # evidence (property upstream=real-api) is missing, so it does not cover the real-API rule.
+    "mock-only": (
+        1,
+        ["evidence-missing", "no-real-api-coverage", "partner-scenario-not-covered", "test-not-found", "test-skipped"],
+    ),
     "probe-only": (1, ["partner-scenario-not-covered", "test-not-found"]),
-    "skipped-real": (1, ["no-real-api-coverage", "partner-scenario-not-covered", "test-skipped", "test-skipped"]),
+    "skipped-real": (
+        1,
+        ["evidence-missing", "no-real-api-coverage", "partner-scenario-not-covered", "test-skipped", "test-skipped"],
+    ),
 }
 
 
@@ -148,7 +157,8 @@ def test_requested_issue_that_is_not_declared(tmp_path):
     assert "tracking-missing" in r.stdout and "#470" in r.stdout
 
 
-def test_files_outside_the_workspace_are_refused(tmp_path):
+def test_files_outside_the_workspace_are_refused_in_github_actions(tmp_path):
+    # Outside GitHub Actions a typed `../` path is the person's choice (tests/test_cli_as_typed.py).
     r = qualify(
         "check",
         "--workspace",
@@ -157,6 +167,7 @@ def test_files_outside_the_workspace_are_refused(tmp_path):
         "../runs/qualified/mock/*.xml",
         "--real-results",
         "../runs/qualified/real/*.xml",
+        env={**os.environ, "GITHUB_ACTIONS": "true"},
     )
     assert r.returncode == 2 and "outside the workspace" in r.stderr
 
@@ -255,7 +266,7 @@ def test_evidence_and_diagnostics_on_real_playwright_output(tmp_path, value, cod
         ("test_tokens[Issue #462]", ["mock"], "tests/test_special.py"),
     ]
     assert "undeclared-test" in {w["code"] for w in data["warnings"]}
-    summary = (tmp_path / "s.md").read_text()
+    summary = (tmp_path / "s.md").read_text().replace("&nbsp;", " ")  # as the reader sees it
     assert ("evidence missing" in summary) is bool(code)
     assert "did you mean “checkout › Issue \\#462: totals are rounded to cents”?" in summary  # # escaped in Markdown
     assert "undeclared-test" in summary
@@ -278,7 +289,7 @@ def test_init_prints_a_block_that_check_accepts(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("---\nqualify:\n  issue: 462\n") and r.stdout.endswith("---\n")
-    assert r.stdout.count("- test: ") == 3
+    assert r.stdout.count("- test: ") == 4
     tracking = tmp_path / "docs/issues/ISSUE-462/TRACKING.md"
     tracking.parent.mkdir(parents=True)
     tracking.write_text(r.stdout + "\n# ISSUE-462\n")

@@ -118,7 +118,9 @@ def test_the_composite_is_the_one_generated_from_action_yml(tmp_path):
     assert subprocess.run([*script, "--check"], capture_output=True, timeout=60).returncode == 0
     action = tmp_path / "action.yml"
     action.write_text(
-        (ROOT / "action.yml").read_text().replace("outputs:\n", "  extra-input:\n    description: x\n    default: y\noutputs:\n", 1)
+        (ROOT / "action.yml")
+        .read_text()
+        .replace("outputs:\n", "  extra-input:\n    description: x\n    default: y\noutputs:\n", 1)
     )
     twin = tmp_path / "composite.yml"
     twin.write_text((ROOT / "composite" / "action.yml").read_text())

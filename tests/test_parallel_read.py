@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from qualify.app.check import CheckOptions, collect
+from qualify.app.check import collect
+from qualify.app.options import RawInputs, build_settings
 from qualify.errors import QualifyError
 from qualify.render.json_report import build_report
+from qualify.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def _opts(workspace: Path, run: str) -> CheckOptions:
-    return CheckOptions(
-        mock_results=[f"runs/{run}/mock/*.xml"],
-        real_results=[f"runs/{run}/real/*.xml"],
-        workspace=workspace,
-        today=dt.date(2026, 11, 25),
-    )
+def _settings(workspace: Path, mock: str, real: str) -> Settings:
+    values = {"mock-results": [mock], "real-results": [real], "workspace": str(workspace), "today": "2026-11-25"}
+    return build_settings(RawInputs.of("cli", values), {})
+
+
+def _opts(workspace: Path, run: str) -> Settings:
+    return _settings(workspace, f"runs/{run}/mock/*.xml", f"runs/{run}/real/*.xml")
 
 
 @pytest.mark.parametrize("run", ["qualified", "mock-only", "skipped-real"])
@@ -33,6 +34,12 @@ def test_two_workers_give_the_serial_report(monkeypatch, run):
     parallel = build_report(collect(_opts(EXAMPLES, run)))
     assert parallel == serial
     assert serial["results"]["real"]["testcases"] > 0
+    if run == "qualified":
+        # Workers carry each kept testcase's output, properties and attachment paths back: the
+        # partner scenario's steps and the mock drift come out of the traces as in a serial read.
+        coverage = serial["defects"][0]["coverage"]
+        assert any(c["results"].get("real", {}).get("flow", {}).get("complete") for c in coverage)
+        assert any(c.get("drift") for c in coverage)
 
 
 def test_a_broken_file_is_reported_the_same_by_workers(monkeypatch, tmp_path):
@@ -90,11 +97,40 @@ def test_workers_name_the_same_closest_titles(monkeypatch, tmp_path):
     reports = []
     for workers in ("1", "2"):
         monkeypatch.setenv("QUALIFY_WORKERS", workers)
-        opts = CheckOptions(
-            mock_results=["mock/*.xml"], real_results=["real/*.xml"], workspace=tmp_path, today=dt.date(2026, 11, 25)
-        )
+        opts = _settings(tmp_path, "mock/*.xml", "real/*.xml")
         reports.append(build_report(collect(opts)))
     serial, parallel = reports
     closest = [p["closest"] for p in serial["problems"] if p["code"] == "test-not-found"]
     assert len(closest) == 2 and all(closest), serial["problems"]
     assert parallel == serial
+
+
+def test_workers_read_every_format_as_the_serial_read(monkeypatch, tmp_path):
+    """The forked pool reads through the same registry: a job mixing JUnit, go test -json, CTRF,
+    NUnit and TRX gives the serial report, and a malformed JSON file the same error."""
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    shutil.copytree(EXAMPLES / "docs", tmp_path / "docs")
+    shutil.copytree(EXAMPLES / "runs" / "qualified", tmp_path / "runs" / "qualified")
+    real = tmp_path / "runs" / "qualified" / "real"
+    for src in (
+        "runners/go/go-test.json",
+        "runners/ctrf/playwright.json",
+        "corpus/dorny/dotnet-nunit.xml",
+        "corpus/dorny/dotnet-trx.trx",
+    ):
+        shutil.copy(fixtures / src, real / Path(src).name)
+    opts = _settings(tmp_path, "runs/qualified/mock/*", "runs/qualified/real/*")
+    reports = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("QUALIFY_WORKERS", workers)
+        reports.append(build_report(collect(opts)))
+    assert reports[0] == reports[1]
+    assert reports[0]["results"]["real"]["files"] == 6
+    (real / "zz.json").write_text('{"results": {"tests": [{"name": 1}]}}')
+    errors = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("QUALIFY_WORKERS", workers)
+        with pytest.raises(QualifyError) as exc:
+            collect(opts)
+        errors.append((exc.value.message, exc.value.path, exc.value.line, exc.value.code))
+    assert errors[0] == errors[1] and errors[0][1] == "runs/qualified/real/zz.json"

@@ -112,6 +112,31 @@ EVIDENCE_INVALID = [
 ]
 
 
+STEPS = [{"connect": "session\\.created"}, {"function call": "response\\.function_call_arguments\\.done"}]
+SCENARIO_VALID = [
+    {"issue": 1, "partner": "p", "scenario": STEPS, "coverage": [{"test": "a", "kind": "scenario"}]},
+    {"issue": 1, "scenario": [{"only step": "x"}], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": "a → b", "events": '"type":\\s*"([\\w.]+)"', "coverage": [{"test": "a"}]},
+    {"issue": 1, "events": None, "coverage": [{"test": "a"}]},
+]
+SCENARIO_INVALID = [
+    {"issue": 1, "scenario": [], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": [{}], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": [{"a": "x", "b": "y"}], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": ["connect"], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": [{"a": "(x"}], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": [{"a": ""}], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": [{"a": None}], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": [{"a": 5}], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": [{" ": "x"}], "coverage": [{"test": "a"}]},
+    {"issue": 1, "scenario": [[{"a": "x"}]], "coverage": [{"test": "a"}]},
+    {"issue": 1, "events": "(x", "coverage": [{"test": "a"}]},
+    {"issue": 1, "events": "", "coverage": [{"test": "a"}]},
+    {"issue": 1, "events": ["(x)"], "coverage": [{"test": "a"}]},
+    {"issue": 1, "events": 5, "coverage": [{"test": "a"}]},
+]
+
+
 def test_the_schema_is_valid_draft_2020_12():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -127,7 +152,9 @@ def test_invalid_blocks_fail_all_three(block):
     assert _judges(block) == (False, False)
 
 
-@pytest.mark.parametrize(("block", "valid"), [(b, True) for b in EVIDENCE_VALID] + [(b, False) for b in EVIDENCE_INVALID])
+@pytest.mark.parametrize(
+    ("block", "valid"), [(b, True) for b in EVIDENCE_VALID] + [(b, False) for b in EVIDENCE_INVALID]
+)
 def test_evidence_entries(block, valid):
     schema_ok, parser_ok = _judges(block)
     assert schema_ok is valid
@@ -135,6 +162,26 @@ def test_evidence_entries(block, valid):
         assert parser_ok is valid
     else:
         assert parser_ok is False  # the key is unknown to this parser: refused, never ignored
+
+
+@pytest.mark.parametrize(
+    ("block", "valid"), [(b, True) for b in SCENARIO_VALID] + [(b, False) for b in SCENARIO_INVALID]
+)
+def test_scenario_steps_and_events(block, valid):
+    assert _judges(block) == (valid, valid)
+
+
+def test_rules_on_patterns_only_the_parser_knows():
+    """JSON Schema cannot count a regex's groups, compare step names or see nested repetition:
+    the parser (and so `qualify lint`) refuses these, the schema lets them through."""
+    parser_only = [
+        {"issue": 1, "events": "no group", "coverage": [{"test": "a"}]},
+        {"issue": 1, "events": "(two)(groups)", "coverage": [{"test": "a"}]},
+        {"issue": 1, "scenario": [{"a": "x"}, {"a": "y"}], "coverage": [{"test": "a"}]},
+        {"issue": 1, "scenario": [{"a": "(x+)+"}], "coverage": [{"test": "a"}]},
+    ]
+    for block in parser_only:
+        assert _judges(block) == (True, False), block
 
 
 def test_known_differences_are_the_parser_being_more_lenient():
@@ -173,13 +220,20 @@ def _valid_block(draw) -> dict:
         _optional(draw, entry, "kind", st.sampled_from(["scenario", "probe", "regression"]))
         _optional(draw, entry, "jobs", st.one_of(jobs, st.lists(jobs, min_size=1, max_size=3)))
         if PARSER_KNOWS_EVIDENCE:
-            item = st.one_of(st.fixed_dictionaries({"property": text, "matches": text}), st.fixed_dictionaries({"output": text}))
+            item = st.one_of(
+                st.fixed_dictionaries({"property": text, "matches": text}), st.fixed_dictionaries({"output": text})
+            )
             _optional(draw, entry, "evidence", st.lists(item, min_size=1, max_size=2))
         entries.append(entry)
     block["coverage"] = entries
     expires = st.one_of(st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)), st.just("2026-12-31"))
     waiver = st.fixed_dictionaries({"reason": text, "approved-by": text, "expires": expires})
     _optional(draw, block, "exception", st.one_of(st.none(), waiver))
+    if draw(st.booleans()):
+        names = draw(st.lists(st.sampled_from(["connect", "Settings", "user message", "ü › b"]), min_size=1,
+                              max_size=4, unique=True))  # fmt: skip
+        block["scenario"] = [{n: draw(st.sampled_from(["x", "session\\.created", "POST /f/\\w+ .*200"]))} for n in names]
+    _optional(draw, block, "events", st.sampled_from(['"type":"([\\w.]+)"', "^<- (\\S+)", None]))
     return block
 
 
@@ -216,7 +270,7 @@ if PARSER_KNOWS_EVIDENCE:
 
 def _targets(block: dict):
     """Every mapping of a fully populated block, with the keys it may hold plus one it may not."""
-    yield block, ["issue", "title", "area", "partner", "scenario", "coverage", "exception", "colour"]
+    yield block, ["issue", "title", "area", "partner", "scenario", "events", "coverage", "exception", "colour"]
     yield block["coverage"][0], ["test", "file", "kind", "jobs", "evidence", "owner"]
     yield block["exception"], ["reason", "approved-by", "expires", "by"]
     if PARSER_KNOWS_EVIDENCE:
@@ -240,8 +294,19 @@ def test_schema_and_parser_agree_on_every_single_edit():
                 else:
                     target[key] = copy.deepcopy(value)
                 schema_ok, parser_ok = _judges(block)
-                if isinstance(value, dt.date) and key in ("title", "partner", "scenario", "area", "test", "file",
-                                                          "property", "matches", "output", "reason", "approved-by"):
+                if isinstance(value, dt.date) and key in (
+                    "title",
+                    "partner",
+                    "scenario",
+                    "area",
+                    "test",
+                    "file",
+                    "property",
+                    "matches",
+                    "output",
+                    "reason",
+                    "approved-by",
+                ):
                     # An unquoted YAML date where text belongs: JSON (and so the schema) sees a string,
                     # the parser a date it refuses. `qualify lint` runs both, so it still says so.
                     # (Unless the key is not allowed there at all: then both refuse, as with any text.)
@@ -249,10 +314,39 @@ def test_schema_and_parser_agree_on_every_single_edit():
                     assert (schema_ok, parser_ok) == (_judges(block)[0], False), (key, value)
                 elif schema_ok and _evidence_outside_real(block):
                     assert parser_ok is False, (key, value)  # the cross-key rule only the parser knows
+                elif schema_ok and key == "events" and not _one_group(value):
+                    assert parser_ok is False, (key, value)  # a regex's groups: only the parser counts them
                 else:
                     assert schema_ok == parser_ok, (key, value, schema_ok, parser_ok)
                 tried += 1
     assert tried > 300
+
+
+def _one_group(pattern) -> bool:
+    import re
+
+    return pattern is None or pattern is ... or (isinstance(pattern, str) and re.compile(pattern).groups == 1)
+
+
+def test_scenario_steps_single_edits():
+    """Each step of a steps list broken one way at a time: schema and parser agree."""
+    base = {"issue": 1, "scenario": copy.deepcopy(STEPS), "coverage": [{"test": "a"}]}
+    assert _judges(base) == (True, True)
+    for value in [..., *_EDGES]:
+        for extra in (False, True):
+            block = copy.deepcopy(base)
+            step = block["scenario"][1]
+            if value is ...:
+                step.pop("function call")
+            else:
+                step["function call"] = copy.deepcopy(value)
+            if extra:
+                step["other"] = "x"
+            schema_ok, parser_ok = _judges(block)
+            if isinstance(value, dt.date) and not extra:
+                assert (schema_ok, parser_ok) == (True, False), value  # a date where text belongs
+            else:
+                assert schema_ok == parser_ok, (value, extra, schema_ok, parser_ok)
 
 
 def test_the_validator_refuses_keywords_it_does_not_implement():
@@ -323,8 +417,11 @@ def require_build_backend() -> None:
         found = "none"
     parts = tuple(int(p) for p in found.split(".")[:2] if p.isdigit()) if found != "none" else ()
     if parts < (70, 1):
-        pytest.fail(f"building the wheel offline needs setuptools >= 70.1 in this environment (found: {found}); "
-                    "install the pinned tools with: python3 -m pip install -r requirements/dev.txt", pytrace=False)
+        pytest.fail(
+            f"building the wheel offline needs setuptools >= 70.1 in this environment (found: {found}); "
+            "install the pinned tools with: python3 -m pip install -r requirements/dev.txt",
+            pytrace=False,
+        )
 
 
 def test_the_schema_ships_in_the_wheel_and_lint_finds_it_there(tmp_path):
@@ -354,6 +451,7 @@ def test_the_schema_ships_in_the_wheel_and_lint_finds_it_there(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
     )  # fmt: skip
     assert where.stdout.strip() == str(site / "qualify" / "schema" / "tracking.schema.json"), where.stdout + where.stderr
+    assert (site / "qualify" / "schema" / "report.schema.json").is_file()  # for tools that read the JSON report
 
 
 def test_pre_commit_hook_runs_the_console_script_on_tracking_files():

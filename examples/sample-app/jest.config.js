@@ -8,6 +8,13 @@ module.exports = {
     'default',
     // Everything not set here is a jest-junit default
     // (classNameTemplate/titleTemplate "{classname} {title}", suiteNameTemplate "{title}").
-    ['jest-junit', { outputDirectory: 'reports', outputName: 'jest-junit.xml', addFileAttribute: 'true' }],
+    // testCasePropertiesFile: each test's trace file as an `attachment` property (tests/trace.js).
+    ['jest-junit', {
+      outputDirectory: 'reports',
+      outputName: 'jest-junit.xml',
+      addFileAttribute: 'true',
+      testCasePropertiesFile: 'jest-junit-properties.js',
+      testCasePropertiesDirectory: '<rootDir>',
+    }],
   ],
 };

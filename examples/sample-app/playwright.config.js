@@ -10,6 +10,7 @@ module.exports = defineConfig({
   workers: 1,
   retries: 0,
   forbidOnly: true,
-  outputDir: 'test-results',
+  // Next to the report: attachment paths in the junit XML are relative to its folder.
+  outputDir: 'reports/playwright-results',
   reporter: [['list'], ['junit', { outputFile: 'reports/playwright-junit.xml' }]],
 });

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import json
 import os
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from qualify.app.options import RawInputs, build_settings, json_report_target, output_settings
 from qualify.app.progress import Reporter, Silent
 from qualify.core.matching import Keep, Matcher
 from qualify.core.model import JOBS, Defect, Finding, JobCounts, TestCase, TrackingRead, Verdict
@@ -21,43 +21,27 @@ from qualify.core.policy import PolicyConfig, evaluate, select_defects
 from qualify.errors import QualifyError
 from qualify.github import artifacts, publish
 from qualify.github import context as github_io
+from qualify.github.client import GitHubClient
 from qualify.render import console
 from qualify.render import markdown as summary
 from qualify.render import workflow_commands as workflow
 from qualify.render.json_report import build_report, error_report
-from qualify.results.junit import read_testcases
+from qualify.results.attachments import TraceLoader
+from qualify.results.formats import read_testcases
+from qualify.settings import DEFAULT_TRACKING, Outputs, ReadingLimits, Settings, Sources
 from qualify.tracking.parse import issue_from_path, parse_tracking
-from qualify.workspace import Found, expand, find
+from qualify.workspace import (
+    RESULTS_IN_DIRECTORY,
+    TRACKING_IN_DIRECTORY,
+    Found,
+    output_target,
+    search,
+    searched,
+)
 
-DEFAULT_TRACKING = "docs/issues/**/TRACKING.md"
 MAX_TRACKING_BYTES = 1024 * 1024
-# Results come from pull-request code: bound what one file, and all of them, may make us read.
-# Real runs are far smaller (a 10,000-test Jest report with output is a few MB); raise with
-# --max-file-bytes / --max-total-bytes (inputs max-file-bytes / max-total-bytes) if yours are not.
-DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
-DEFAULT_MAX_TOTAL_BYTES = 500 * 1024 * 1024
 PRETTY_JSON_CHARS = 256 * 1024  # larger reports are written compact (read them with `jq .`)
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, forking workers costs more than it saves
-
-
-@dataclass
-class CheckOptions:
-    mock_results: list[str]
-    real_results: list[str]
-    tracking: list[str] = field(default_factory=lambda: [DEFAULT_TRACKING])
-    issues: tuple[int, ...] = ()
-    real_api_areas: tuple[str, ...] = ("backend", "proxy")
-    json_report: str | None = None
-    summary: str | None = None
-    mode: str = "enforce"
-    workspace: Path = field(default_factory=Path.cwd)
-    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
-    annotations: bool = False
-    allow_outside_workspace: bool = False
-    github: github_io.GitHubOptions = field(default_factory=github_io.GitHubOptions)
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
-    secrets: tuple[str, ...] = ()  # values never to print (the token), on top of token-shaped text
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -105,65 +89,120 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def collect(opts: CheckOptions, progress: Reporter | None = None) -> Verdict:
+def collect(
+    settings: Settings, progress: Reporter | None = None, make_client: github_io.ClientFactory = GitHubClient
+) -> Verdict:
     """Read everything and evaluate. Raises QualifyError when the check cannot be evaluated."""
-    with github_io.connect(opts.github) as api, tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp:
+    with (
+        github_io.connect(settings.github, make_client) as api,
+        tempfile.TemporaryDirectory(prefix="qualify-artifacts-") as tmp,
+    ):
         try:
-            return _collect(opts, api, Path(tmp), progress or Silent())
+            return _collect(settings, api, Path(tmp), progress or Silent())
         finally:
             gc.unfreeze()  # _collect froze the declarations for the reading
 
 
 def _select(
-    opts: CheckOptions, api: github_io.Api | None, reads: list[TrackingRead], tmp: Path
+    settings: Settings, api: github_io.Api | None, reads: list[TrackingRead], tmp: Path
 ) -> tuple[PolicyConfig, list[Defect], list[Finding], dict[str, list[tuple[Path, str]]]]:
     """The defects to evaluate and the policy for them, with what the GitHub API adds (issue lists
     by milestone/label, labels, results from another run); without a token, notes what was skipped."""
-    from_query, listed_labels = github_io.resolve_issue_queries(api, opts.github.issue_queries)
-    requested = tuple(dict.fromkeys([*opts.issues, *from_query]))
-    config = PolicyConfig(today=opts.today, real_api_areas=opts.real_api_areas, requested_issues=requested)
+    policy = settings.policy
+    from_query, listed_labels = github_io.resolve_issue_queries(
+        api, policy.issue_queries, name=policy.naming.of("issues")
+    )
+    requested = tuple(dict.fromkeys([*policy.issues, *from_query]))
+    config = PolicyConfig(today=policy.today, real_api_areas=policy.real_api_areas, requested_issues=requested)
     defects, selection = select_defects(reads, config)
     selection = github_io.explain_selection(selection, from_query)
-    labels, notes = github_io.read_labels(api, opts.github, [d.issue for d in defects], listed_labels)
+    labels, notes = github_io.read_labels(
+        api, settings.github, settings.labels, [d.issue for d in defects], listed_labels
+    )
     # An artifact of another run replaces the local glob of its job.
-    sources, stale = artifacts.fetch_results(api, opts.github, tmp)
+    sources, stale = artifacts.fetch_results(api, settings.github, settings.artifacts, tmp)
     return replace(config, labels=labels), defects, [*selection, *notes, *stale], sources
 
 
-def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress: Reporter) -> Verdict:
-    workspace = opts.workspace
+def _collect(settings: Settings, api: github_io.Api | None, tmp: Path, progress: Reporter) -> Verdict:
+    where = settings.sources
+    workspace = where.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
-    total = 0
     with _gc_paused():
-        tracking_files = expand(
-            opts.tracking, workspace, what="TRACKING.md", allow_outside=opts.allow_outside_workspace
+        tracking_files = _find(
+            where, where.tracking, "TRACKING.md", TRACKING_IN_DIRECTORY, where.tracking_label, progress
         )
-        reads = [read_tracking_file(p, d) for p, d in tracking_files]
-        config, defects, selection, sources = _select(opts, api, reads, tmp)
+        reads = [
+            parse_tracking(where.tracking_texts[f.display], f.display)
+            if f.display in where.tracking_texts
+            else read_tracking_file(f.real, f.display)
+            for f in tracking_files
+        ]
+        config, defects, selection, sources = _select(settings, api, reads, tmp)
+        if not tracking_files:
+            selection = _no_tracking(where, selection)
         matcher = Matcher(defects)
     # They live to the end: out of the collections during reading (each full one scanned them all
     # again), and out of copy-on-write in forked readers. collect() unfreezes.
     gc.freeze()
     counts = {job: JobCounts() for job in JOBS}
-    globs = {"mock": opts.mock_results, "real": opts.real_results}
+    # Every file is found and sized before any is read; the workers below get the whole list at once.
+    plan, total = plan_results(where, settings.limits, sources, progress)
+    tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
+    workers = _workers(total, len(tasks))
+    readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
+    results = _read_all(tasks, readers, workers)
+    # Traces (attachments) are read here, in the main process and in file order, only for the passed
+    # runs of declared tests whose defect lists steps or sets `events`: one byte budget for the check.
+    # Results from another run's artifact sit in `tmp`, one folder per job: their attachments too.
+    traces = TraceLoader(workspace, [tmp / job for job in sources]) if matcher.reads_traces else None
+    for job, files in plan:
+        progress.job(job, len(files))
+        for f in files:
+            cases, file_counts, near_names = next(results)
+            counts[job].merge(file_counts)
+            matcher.replay_near(job, near_names)
+            trace_of = traces.for_file(f.real) if traces is not None else None
+            for case in cases:
+                matcher.add(case, trace_of)
+            progress.file_read(job, counts[job])
+    progress.finish()
+    with _gc_paused():
+        return evaluate(reads, defects, selection, matcher.book, counts, config)
+
+
+def plan_results(
+    where: Sources,
+    limits: ReadingLimits,
+    fetched: dict[str, list[tuple[Path, str]]] | None = None,
+    progress: Reporter | None = None,
+) -> tuple[list[tuple[str, list[Found]]], int]:
+    """Every results file of both jobs, found and sized before any is read, and their total bytes.
+
+    A missing job, an empty or oversized file or an undecodable path is reported before a slow parse.
+    `fetched` (artifacts of another run) replace the local glob of their job.
+    """
+    fetched = fetched or {}
+    progress = progress or Silent()
     plan: list[tuple[str, list[Found]]] = []
-    # Every file is found and sized before any is read: a missing job or an oversized file is
-    # reported before a slow parse, and the workers below get the whole list at once.
+    total = 0
     for job in JOBS:
-        if job in sources:  # an artifact of another run replaces the local glob of its job
-            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in sources[job]]
+        globs = list(where.globs(job))
+        if job in fetched:  # an artifact of another run replaces the local glob of its job
+            files = [Found(real=p, display=d, size=p.stat().st_size) for p, d in fetched[job]]
         else:
-            files = find(globs[job], workspace, what=f"{job} results", allow_outside=opts.allow_outside_workspace)
+            files = _find(where, globs, f"{job} results", RESULTS_IN_DIRECTORY, where.label(job), progress)
         if not files:
-            shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
+            shown = ", ".join(repr(g) for g in globs) or "(none given)"
+            searched_where = searched(globs, where.workspace, RESULTS_IN_DIRECTORY)
             raise QualifyError(
-                f"--{job}-results {shown} matched no file under {workspace}; "
-                f"check the path and that the {job} job's JUnit files were downloaded or written",
+                f"{where.label(job)} {shown} matched no file ({searched_where}); "
+                f"check the path and that the {job} job's results files were downloaded or written",
                 code="results-missing",
             )
         for f in files:
-            total = check_size(f.display, f.size, total, opts)
+            total = check_size(f.display, f.size, total, limits)
             if _undecodable(str(f.real)):
                 raise QualifyError(
                     "the file's path is not valid UTF-8, so it cannot be parsed or reported; rename the results file",
@@ -171,22 +210,45 @@ def _collect(opts: CheckOptions, api: github_io.Api | None, tmp: Path, progress:
                     code="results-unreadable",
                 )
         plan.append((job, files))
-    tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
-    workers = _workers(total, len(tasks))
-    readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
-    results = _read_all(tasks, readers, workers)
-    for job, files in plan:
-        progress.job(job, len(files))
-        for _ in files:
-            cases, file_counts, near_names = next(results)
-            counts[job].merge(file_counts)
-            matcher.replay_near(job, near_names)
-            for case in cases:
-                matcher.add(case)
-            progress.file_read(job, counts[job])
-    progress.finish()
-    with _gc_paused():
-        return evaluate(reads, defects, selection, matcher.book, counts, config)
+    return plan, total
+
+
+def _find(
+    where: Sources, patterns: Sequence[str], what: str, in_directory: str, label: str, progress: Reporter
+) -> list[Found]:
+    """The files of one input; says which patterns named a directory and what was read under it."""
+    found = search(
+        list(patterns),
+        where.workspace,
+        what=what,
+        allow_outside=where.allow_outside_workspace,
+        typed_outside=where.typed_outside_workspace,
+        in_directory=in_directory,
+    )
+    for pattern, count in found.directories:
+        progress.note(
+            workflow.plain(
+                f"{label} {pattern} is a directory: read as {pattern.rstrip('/')}/{in_directory} ({count} file(s))"
+            )
+        )
+    return found.files
+
+
+def _no_tracking(where: Sources, selection: list[Finding]) -> list[Finding]:
+    """The tracking glob matched no file: say so, with where it looked, instead of "nothing is declared"."""
+    shown = ", ".join(repr(g) for g in where.tracking)
+    looked = searched(list(where.tracking), where.workspace, TRACKING_IN_DIRECTORY)
+    label = where.tracking_label
+    if where.tracking == (DEFAULT_TRACKING,):
+        message = f"{label} {shown} (the default) matched no file ({looked})"
+        hint = f"declare each defect in docs/issues/ISSUE-N/TRACKING.md (`qualify init N` starts one), or set {label}"
+    else:
+        message = f"{label} {shown} matched no file ({looked})"
+        hint = (
+            f"check the glob: it is relative to the workspace {where.workspace.resolve()} (default {DEFAULT_TRACKING})"
+        )
+    rest = [f for f in selection if not (f.code == "tracking-missing" and f.issue is None)]
+    return [Finding(code="tracking-missing", message=message, hint=hint), *rest]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,11 +260,12 @@ class _Task:
 
 @dataclass(frozen=True, slots=True)
 class _Reader:
-    """How one job's files are read: the keeper, whether evidence is captured, and (in worker
-    processes) the list the keeper logs near-miss names into, sent back per file."""
+    """How one job's files are read: the keeper, which kept testcases carry their output, properties
+    and attachment paths (evidence, traces), and (in worker processes) the list the keeper logs
+    near-miss names into, sent back per file. Captured fields travel back with each kept testcase."""
 
     keep: Keep
-    capture: bool
+    capture: Callable[[str], bool] | None
     near_log: list[tuple[str, bool]] | None
 
 
@@ -288,7 +351,7 @@ def _worker_read(
         return None, (exc.message, exc.path, exc.line, exc.code)
 
 
-def check_size(display: str, size: int, total: int, opts: CheckOptions) -> int:
+def check_size(display: str, size: int, total: int, limits: ReadingLimits) -> int:
     """Refuse a results file before parsing it when it, or the running total, is over the limit."""
     if size == 0:
         raise QualifyError(
@@ -296,18 +359,18 @@ def check_size(display: str, size: int, total: int, opts: CheckOptions) -> int:
             display,
             code="results-malformed",
         )
-    if size > opts.max_file_bytes:
+    if size > limits.max_file_bytes:
         raise QualifyError(
-            f"results file is {size:,} bytes, over the per-file limit of {opts.max_file_bytes:,}; "
-            "raise --max-file-bytes (input max-file-bytes) if this file is genuine",
+            f"results file is {size:,} bytes, over the per-file limit of {limits.max_file_bytes:,}; "
+            f"raise {limits.naming.of('max-file-bytes')} if this file is genuine",
             display,
             code="results-too-large",
         )
     total += size
-    if total > opts.max_total_bytes:
+    if total > limits.max_total_bytes:
         raise QualifyError(
-            f"results reach {total:,} bytes with this file, over the total limit of {opts.max_total_bytes:,}; "
-            "raise --max-total-bytes (input max-total-bytes) if these files are genuine",
+            f"results reach {total:,} bytes with this file, over the total limit of {limits.max_total_bytes:,}; "
+            f"raise {limits.naming.of('max-total-bytes')} if these files are genuine",
             display,
             code="results-too-large",
         )
@@ -322,10 +385,7 @@ def _undecodable(path: str) -> bool:
         return True
 
 
-def _write(path: str, text: str, workspace: Path, *, append: bool = False) -> None:
-    target = Path(path)
-    if not target.is_absolute():
-        target = workspace / target
+def _write(path: str, text: str, target: Path, *, append: bool = False) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("a" if append else "w", encoding="utf-8", errors="backslashreplace") as fh:
@@ -348,7 +408,7 @@ def _json_text(report: dict, hide: tuple[str, ...]) -> str:
 
 @_gc_paused()
 def write_outputs(
-    opts: CheckOptions, verdict: Verdict | None, error: str | None, out: TextIO, error_code: str = "could-not-evaluate"
+    opts: Outputs, verdict: Verdict | None, error: str | None, out: TextIO, error_code: str = "could-not-evaluate"
 ) -> None:
     """Render the verdict (or the evaluation error) everywhere it was asked for.
 
@@ -356,19 +416,29 @@ def write_outputs(
     names and file names come from pull-request code and the runner interprets the log.
     """
     hide = opts.secrets
+    failed: QualifyError | None = None  # one output that cannot be written must not stop the others
     if opts.json_report:
         if verdict is not None:
             report = build_report(verdict)
         else:
-            report = {**error_report(error or ""), "error_code": error_code}
-        _write(opts.json_report, _json_text(report, hide), opts.workspace)
+            report = error_report(error or "", error_code)
+        try:
+            target = json_report_target(opts, opts.json_report, "the JSON report path")
+            _write(opts.json_report, _json_text(report, hide), target)
+        except QualifyError as exc:
+            failed = exc
     if opts.summary:
         text = (
-            summary.render_summary(verdict, opts.github.blob_base())
+            summary.render_summary(verdict, opts.links)
             if verdict is not None
             else summary.render_error_summary(error or "")
         )
-        _write(opts.summary, workflow.redact(text, hide), opts.workspace, append=True)
+        # Not confined: in a workflow it is the runner's GITHUB_STEP_SUMMARY file, outside the workspace.
+        target = output_target(opts.summary, opts.workspace, confined=False, what="--summary")
+        try:
+            _write(opts.summary, workflow.redact(text, hide), target, append=True)
+        except QualifyError as exc:
+            failed = failed or exc
     if verdict is not None:
         for line in console.render_text(verdict).split("\n"):
             out.write(workflow.plain(workflow.redact(line, hide)) + "\n")
@@ -378,6 +448,8 @@ def write_outputs(
     elif opts.annotations:
         message = workflow.redact(f"qualify could not evaluate: {error}", hide)
         out.write(workflow.command("error", message, title="qualify") + "\n")
+    if failed is not None:
+        raise failed
 
 
 def exit_code(verdict: Verdict, mode: str) -> int:
@@ -387,18 +459,20 @@ def exit_code(verdict: Verdict, mode: str) -> int:
 
 
 def run(
-    opts: CheckOptions,
+    settings: Settings,
     out: TextIO,
     err: TextIO,
     on_done: Callable[[Verdict | None, str | None], None] | None = None,
     progress: Reporter | None = None,
+    make_client: github_io.ClientFactory = GitHubClient,
 ) -> int:
     """Collect, render, and return the exit code (0 qualified, 1 not qualified, 2 could not evaluate)."""
+    outputs = settings.outputs
     verdict: Verdict | None = None
     error: str | None = None
     code = "could-not-evaluate"
     try:
-        verdict = collect(opts, progress)
+        verdict = collect(settings, progress, make_client)
     except QualifyError as exc:
         error, code = str(exc), exc.code
     except Exception as exc:  # noqa: BLE001 - fail closed: a bug must not end without a verdict or report
@@ -408,42 +482,61 @@ def run(
     finally:
         if progress is not None:
             progress.close()
-    verdict = _publish(opts, verdict, error, err)
+    verdict = _publish(settings, verdict, error, err, make_client)
     try:
-        write_outputs(opts, verdict, error, out, code)
+        write_outputs(outputs, verdict, error, out, code)
     except QualifyError as exc:
-        err.write(workflow.error_line(str(exc), opts.secrets))
+        err.write(workflow.error_line(str(exc), outputs.secrets))
         return 2
     if on_done is not None:
         on_done(verdict, error)
     if verdict is None:
-        err.write(workflow.error_line(error or "", opts.secrets))
+        err.write(workflow.error_line(error or "", outputs.secrets))
         return 2
-    return exit_code(verdict, opts.mode)
+    return exit_code(verdict, outputs.mode)
 
 
-def _publish(opts: CheckOptions, verdict: Verdict | None, error: str | None, err: TextIO) -> Verdict | None:
+def _publish(
+    settings: Settings, verdict: Verdict | None, error: str | None, err: TextIO, make_client: github_io.ClientFactory
+) -> Verdict | None:
     """Sticky comment and check run; their failures become warnings beside the verdict, never problems."""
-    if not opts.github.comment and not opts.github.check_name:
+    if not settings.publish.wanted:
         return verdict
     try:
-        with github_io.connect(opts.github) as api:
-            notes = publish.publish(api, opts.github, verdict, error, opts.mode)
+        with github_io.connect(settings.github, make_client) as api:
+            notes = publish.publish(api, settings.github, settings.publish, verdict, error, settings.outputs.mode)
     except QualifyError as exc:
         notes = [Finding(code="publish-failed", severity="warning", message=f"could not publish: {exc}")]
     if verdict is not None:
         return replace(verdict, findings=(*verdict.findings, *notes))
     for note in notes:
-        err.write(workflow.plain(workflow.redact(f"qualify: warning: {note.message}", opts.secrets)) + "\n")
+        err.write(workflow.plain(workflow.redact(f"qualify: warning: {note.message}", settings.outputs.secrets)) + "\n")
     return verdict
 
 
-def env_today() -> dt.date:
-    """Today's date, overridable with QUALIFY_TODAY=YYYY-MM-DD for reproducible runs."""
-    value = os.environ.get("QUALIFY_TODAY")
-    if value:
+def check_inputs(
+    raw: RawInputs,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    on_done: Callable[[Verdict | None, str | None], None] | None = None,
+) -> int:
+    """`check` from either front end: the settings from what the user set, then the run. An unusable
+    input is said on stderr and, as "could not evaluate", in every output asked for (a stale report
+    from an earlier run must not say "qualified"); exit 2."""
+    try:
+        settings = build_settings(raw, env)
+    except QualifyError as exc:
+        fallback = output_settings(raw, env)
+        err.write(workflow.error_line(str(exc), fallback.secrets))
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise QualifyError(f"QUALIFY_TODAY={value!r} is not a date like 2026-12-31") from None
-    return dt.datetime.now(dt.UTC).date()
+            write_outputs(fallback, None, str(exc), out, exc.code)
+        except QualifyError as write_exc:
+            if write_exc.code != exc.code or exc.code != "outside-workspace":  # a refused path is said once
+                err.write(workflow.error_line(str(write_exc), fallback.secrets))
+        if on_done is not None:
+            on_done(None, str(exc))
+        return 2
+    from qualify.app.progress import Progress
+
+    return run(settings, out, err, on_done=on_done, progress=Progress.for_stream(err, env))

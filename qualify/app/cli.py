@@ -1,68 +1,44 @@
-"""Command line: `qualify check`, `qualify lint`, `qualify init`. Thin: parse arguments, call the core, exit code."""
+"""Command line: `qualify check`, `lint`, `init`, `adopt`. Thin: parse arguments, call the core, exit code."""
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from qualify import __version__
 from qualify.errors import QualifyError
 from qualify.render.workflow_commands import error_line, internal_error
 
-if TYPE_CHECKING:
-    from qualify.app.check import CheckOptions
-
 EXIT_ERROR = 2
 
-
-def split_list(values: list[str] | None) -> list[str]:
-    """Comma-, space- or newline-separated values, possibly given several times."""
-    out: list[str] = []
-    for v in values or []:
-        out += [p for p in v.replace(",", " ").split() if p]
-    return out
-
-
-def split_globs(values: list[str] | None) -> list[str]:
-    """Globs one per line (an Action input) or per flag; commas are legal in paths, so not split."""
-    return [line.strip() for v in values or [] for line in v.splitlines() if line.strip()]
-
-
-def parse_issues(values: list[str] | None) -> tuple[int, ...]:
-    issues = []
-    for item in split_list(values):
-        text = item.lstrip("#")
-        if not text.isdigit() or int(text) <= 0:
-            raise QualifyError(f"--issues: {item!r} is not an issue number (expected e.g. 462,470)", code="usage")
-        issues.append(int(text))
-    return tuple(dict.fromkeys(issues))
+# Results and tracking flags take several paths each (what the shell makes of an unquoted glob),
+# quoted globs, and directories, and may repeat.
+_RESULTS_HELP = (
+    "JUnit XML of the {job} job: files, quoted globs (** allowed) or directories (every *.xml under them); "
+    "several may follow the flag, and it may repeat"
+)
+_CHECK_DESCRIPTION = (
+    "Exit 0 qualified, 1 not qualified, 2 could not evaluate. Defaults differ from the Action's in three "
+    "places: the command line writes no JSON report unless --json-report is given (the Action writes "
+    "qualify-report.json, which its `report` output names), appends no summary unless --summary is given "
+    "(the Action appends to the job summary), and prints annotations only when GITHUB_ACTIONS=true. "
+    "Outside GitHub Actions, paths you type may lie outside the workspace; links inside them may not."
+)
 
 
-_BYTES = re.compile(r"^\s*(\d{1,15})\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
-_UNIT = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+def _paths_flag(parser: argparse.ArgumentParser, flag: str, help_text: str, metavar: str = "PATH") -> None:
+    parser.add_argument(flag, nargs="+", action="extend", metavar=metavar, help=help_text)
 
 
-def parse_bytes(value: str, name: str) -> int:
-    """A positive byte count: `104857600`, `100M`, `100MiB`, `2G` (binary units)."""
-    m = _BYTES.match(value or "")
-    if not m or int(m.group(1)) <= 0:
-        shown = value if len(value or "") <= 40 else value[:39] + "…"
-        raise QualifyError(f"{name}: {shown!r} is not a positive byte count (e.g. 104857600, 100M, 2G)", code="usage")
-    unit = (m.group(2) or "").lower()[:1]
-    return int(m.group(1)) * _UNIT[unit]
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-12-31") from None
+def in_github_actions() -> bool:
+    """Inside a workflow the command line confines paths as the Action does; on a person's machine
+    the paths they type are their choice."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,23 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qualify {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = sub.add_parser(
-        "check",
-        help="decide whether the release is qualified",
-        description="Exit 0 qualified, 1 not qualified, 2 could not evaluate.",
-    )
-    check.add_argument(
-        "--mock-results", action="append", metavar="GLOB", help="JUnit XML of the mock job (repeatable, ** allowed)"
-    )
-    check.add_argument(
-        "--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job (repeatable)"
-    )
-    check.add_argument(
-        "--tracking", action="append", metavar="GLOB", help="TRACKING.md files (default docs/issues/**/TRACKING.md)"
+    check = sub.add_parser("check", help="decide whether the release is qualified", description=_CHECK_DESCRIPTION)
+    check.set_defaults(subparser=check)
+    _paths_flag(check, "--mock-results", _RESULTS_HELP.format(job="mock"))
+    _paths_flag(check, "--real-results", _RESULTS_HELP.format(job="real-API"))
+    _paths_flag(
+        check,
+        "--tracking",
+        "TRACKING.md files, quoted globs or directories (every TRACKING.md under them); "
+        "default docs/issues/**/TRACKING.md",
     )
     check.add_argument(
         "--issues",
-        action="append",
+        nargs="+",
+        action="extend",
         metavar="N,N",
         help="only these issues, or milestone:NAME / label:NAME (needs --token); each must be declared",
     )
@@ -99,8 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help="areas that need real-API proof (default backend,proxy)",
     )
-    check.add_argument("--json-report", metavar="PATH", help="write the JSON report here")
-    check.add_argument("--summary", metavar="PATH", help="append the Markdown summary here")
+    check.add_argument(
+        "--json-report",
+        metavar="PATH",
+        help="write the JSON report here (default: none; the Action writes qualify-report.json)",
+    )
+    check.add_argument(
+        "--summary",
+        metavar="PATH",
+        help="append the Markdown summary here (default: none; the Action appends to the job summary)",
+    )
     check.add_argument(
         "--mode",
         choices=("enforce", "report"),
@@ -114,11 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--repo", help="owner/name (default $GITHUB_REPOSITORY)")
     check.add_argument("--sha", help="the commit under test, for stale-result checks (default $GITHUB_SHA)")
     _github_flags(check)
-    check.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="evaluate exception expiry as of this date")
+    check.add_argument("--today", metavar="YYYY-MM-DD", help="evaluate exception expiry as of this date")
     check.add_argument(
         "--allow-outside-workspace",
         action="store_true",
-        help="allow result and TRACKING.md files outside the workspace",
+        help="also accept links that lead out of the workspace, and, when GITHUB_ACTIONS=true, paths outside it "
+        "(elsewhere, paths you type may already lie outside it)",
     )
     check.add_argument(
         "--max-file-bytes",
@@ -140,9 +122,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annot.add_argument("--no-annotations", dest="annotations", action="store_false")
 
-    lint = sub.add_parser("lint", help="validate TRACKING.md declarations", description="Exit 1 on any problem.")
-    lint.add_argument("files", nargs="+", metavar="TRACKING.md")
+    lint = sub.add_parser(
+        "lint",
+        help="validate TRACKING.md declarations",
+        description="Exit 1 on any problem, 2 when a path names no file.",
+    )
+    lint.set_defaults(subparser=lint)
+    lint.add_argument(
+        "files",
+        nargs="*",
+        metavar="PATH",
+        help="TRACKING.md files, directories (every TRACKING.md under them) or quoted globs; "
+        "default docs/issues/**/TRACKING.md, as for check",
+    )
     _add_init(sub)
+    _add_adopt(sub)
     return parser
 
 
@@ -152,9 +146,15 @@ def _github_flags(check: argparse.ArgumentParser) -> None:
     gh.add_argument(
         "--partner-labels", action="append", metavar="L,L", help="issue labels that add the partner-scenario rule"
     )
-    gh.add_argument("--real-results-artifact", metavar="NAME", help="read the real-API results from this artifact")
-    gh.add_argument("--mock-results-artifact", metavar="NAME", help="read the mock results from this artifact")
-    gh.add_argument("--results-run-id", type=_run_id, metavar="ID", help="the workflow run holding the artifacts")
+    gh.add_argument(
+        "--real-results-artifact",
+        metavar="NAME",
+        help="read the real-API results from this artifact; several names or patterns (real-junit-*) "
+        "separated by commas read every shard",
+    )
+    gh.add_argument("--mock-results-artifact", metavar="NAME", help="read the mock results from this artifact (same)")
+    gh.add_argument("--shards", metavar="N", help="number of artifacts sharded results must span: N, or real=N,mock=M")
+    gh.add_argument("--results-run-id", metavar="ID", help="the workflow run holding the artifacts")
     gh.add_argument(
         "--results-workflow", metavar="FILE", help="take the artifacts from this workflow's latest successful run"
     )
@@ -166,20 +166,6 @@ def _github_flags(check: argparse.ArgumentParser) -> None:
     gh.add_argument("--check-name", metavar="NAME", help="create a check run of this name with the verdict")
 
 
-def _run_id(value: str) -> int:
-    if not value.isdigit() or int(value) <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a workflow run id (digits, from the run's URL)")
-    return int(value)
-
-
-def parse_issue_selection(values: list[str] | None) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """Issue numbers and milestone:NAME / label:NAME queries from --issues (input `issues`)."""
-    from qualify.github.context import split_issue_selection
-
-    plain, queries = split_issue_selection(values)
-    return parse_issues(plain), queries
-
-
 def _add_init(sub: argparse._SubParsersAction) -> None:
     init = sub.add_parser(
         "init",
@@ -189,132 +175,157 @@ def _add_init(sub: argparse._SubParsersAction) -> None:
             "(#462, Issue 462, ISSUE-462) with the jobs it ran in and its file. Exit 1 when none does."
         ),
     )
-    init.add_argument("issue", metavar="ISSUE", help="the issue number, e.g. 462 or #462")
-    init.add_argument("--mock-results", action="append", metavar="GLOB", help="JUnit XML of the mock job")
-    init.add_argument("--real-results", action="append", metavar="GLOB", help="JUnit XML of the real-API job")
+    init.set_defaults(subparser=init)
+    # Optional for argparse only: `init --mock-results a.xml b.xml 462` gives the number to the flag,
+    # and _init takes it back.
+    init.add_argument("issue", nargs="?", metavar="ISSUE", help="the issue number, e.g. 462 or #462")
+    _paths_flag(init, "--mock-results", _RESULTS_HELP.format(job="mock"))
+    _paths_flag(init, "--real-results", _RESULTS_HELP.format(job="real-API"))
     init.add_argument("--workspace", metavar="DIR", help="resolve globs relative to DIR (default: current directory)")
-    init.add_argument("--allow-outside-workspace", action="store_true", help="allow result files outside the workspace")
+    init.add_argument(
+        "--allow-outside-workspace", action="store_true", help="also accept links that lead out of the workspace"
+    )
+    _paths_flag(
+        init,
+        "--tracking",
+        "where an existing declaration of ISSUE is kept (default docs/issues/**/TRACKING.md): its title, "
+        "area, partner, scenario and events are carried into the block",
+    )
+    init.add_argument(
+        "--scenario",
+        metavar="TEXT",
+        help="the partner's flow, e.g. 'connect → Settings → user message'; with arrows, its steps are "
+        "proposed as commented-out patterns to fill in",
+    )
+
+
+_ISSUE_WORD = re.compile(r"^#?[0-9]+$")
+
+
+def _issue_taken_by_flag(args: argparse.Namespace, workspace: Path) -> str | None:
+    """ISSUE when a results flag swallowed it (`--mock-results a.xml 462`): the one value that is a
+    bare number and no existing path. Removed from the flag's list."""
+    candidates = [
+        (name, i)
+        for name in ("mock_results", "real_results")
+        for i, value in enumerate(getattr(args, name) or [])
+        if _ISSUE_WORD.match(value.strip()) and not os.path.lexists(workspace / value.strip())
+    ]
+    if len(candidates) != 1:
+        return None
+    name, i = candidates[0]
+    return getattr(args, name).pop(i)
 
 
 def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.app.init import run_init
+    from dataclasses import replace
 
-    text = args.issue.strip().lstrip("#")
+    from qualify.app.init import Known, existing, run_init
+    from qualify.app.options import split_globs
+    from qualify.settings import DEFAULT_TRACKING
+
+    workspace = Path(args.workspace) if args.workspace else Path.cwd()
+    given = args.issue if args.issue is not None else _issue_taken_by_flag(args, workspace)
+    if given is None:
+        raise QualifyError("ISSUE required: the issue number, e.g. qualify init 462 --mock-results ...", code="usage")
+    text = given.strip().lstrip("#")
     if not text.isdigit() or int(text) <= 0:
-        raise QualifyError(f"ISSUE {args.issue!r} is not an issue number (expected e.g. 462)")
+        raise QualifyError(f"ISSUE {given!r} is not an issue number (expected e.g. 462)")
     issue = int(text)
     globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
     missing = [f"--{job}-results" for job, v in globs.items() if not v]
     if missing:
         raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
-    workspace = Path(args.workspace) if args.workspace else Path.cwd()
-    return run_init(issue, globs, workspace, out, err, allow_outside=args.allow_outside_workspace)
+    tracking = split_globs(args.tracking) or [DEFAULT_TRACKING]
+    known = existing(issue, tracking, workspace, allow_outside=args.allow_outside_workspace)
+    if args.scenario is not None and args.scenario.strip():
+        known = replace(known or Known(), scenario=" ".join(args.scenario.split()), steps=())
+    return run_init(
+        issue,
+        globs,
+        workspace,
+        out,
+        err,
+        allow_outside=args.allow_outside_workspace,
+        typed_outside=not in_github_actions(),
+        known=known,
+    )
+
+
+def _add_adopt(sub: argparse._SubParsersAction) -> None:
+    adopt = sub.add_parser(
+        "adopt",
+        help="draft qualify blocks into existing free-form TRACKING.md files, from what they say and the results",
+        description=(
+            "For each TRACKING.md without a qualify block: draft one from the document (issue, title, quoted test "
+            "titles confirmed against the results, partner, the partner's flow, area) and the tests whose titles "
+            "mention the issue; print it as a unified diff, insert it with --write (the document's own lines are "
+            "never changed), and say what `qualify check` decides with the drafts. Exit 0 drafted, 1 no document "
+            "could be given a block, 2 could not run."
+        ),
+    )
+    adopt.set_defaults(subparser=adopt)
+    adopt.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="TRACKING.md files, directories (every TRACKING.md under them) or quoted globs; put them before the "
+        "results flags (default docs/issues/**/TRACKING.md)",
+    )
+    _paths_flag(adopt, "--mock-results", _RESULTS_HELP.format(job="mock"))
+    _paths_flag(adopt, "--real-results", _RESULTS_HELP.format(job="real-API"))
+    adopt.add_argument("--write", action="store_true", help="insert the drafted blocks into the files")
+    adopt.add_argument("--workspace", metavar="DIR", help="resolve paths relative to DIR (default: current directory)")
+    adopt.add_argument(
+        "--allow-outside-workspace", action="store_true", help="also accept links that lead out of the workspace"
+    )
+    adopt.add_argument("--max-file-bytes", metavar="N", help="refuse a results file larger than N bytes (default 100M)")
+    adopt.add_argument(
+        "--max-total-bytes", metavar="N", help="refuse results larger than N bytes together (default 500M)"
+    )
+
+
+def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qualify.app.adopt import AdoptOptions, run_adopt
+    from qualify.app.options import env_today, parse_bytes, split_globs
+    from qualify.settings import DEFAULT_TRACKING
+
+    globs = {"mock": split_globs(args.mock_results), "real": split_globs(args.real_results)}
+    missing = [f"--{job}-results" for job, v in globs.items() if not v]
+    if missing:
+        raise QualifyError(f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job")
+    opts = AdoptOptions(
+        tracking=split_globs(args.paths) or [DEFAULT_TRACKING],
+        mock_results=globs["mock"],
+        real_results=globs["real"],
+        workspace=Path(args.workspace) if args.workspace else Path.cwd(),
+        write=args.write,
+        allow_outside_workspace=args.allow_outside_workspace,
+        typed_outside_workspace=not in_github_actions(),
+        max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes") if args.max_file_bytes else None,
+        max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes") if args.max_total_bytes else None,
+    )
+    return run_adopt(opts, out, err, today=env_today(os.environ))
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from qualify.app.check import CheckOptions, run, write_outputs
+    from qualify.app.check import check_inputs
+    from qualify.app.options import CLI_ONLY, INPUTS, RawInputs
 
-    try:
-        opts = _options(args)
-    except QualifyError as exc:
-        # Still write the reports asked for: a stale report from an earlier run must not say "qualified".
-        fallback = CheckOptions(
-            mock_results=[],
-            real_results=[],
-            json_report=args.json_report,
-            summary=args.summary,
-            workspace=Path(args.workspace) if args.workspace else Path.cwd(),
-            secrets=_secrets(args.token),
-        )
-        write_outputs(fallback, None, str(exc), out, exc.code)
-        raise
-    from qualify.app.progress import Progress
-
-    return run(opts, out, err, progress=Progress.for_stream(err, os.environ))
-
-
-def _options(args: argparse.Namespace) -> CheckOptions:
-    from qualify.app.check import (
-        DEFAULT_MAX_FILE_BYTES,
-        DEFAULT_MAX_TOTAL_BYTES,
-        DEFAULT_TRACKING,
-        CheckOptions,
-        env_today,
-    )
-    from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS
-    from qualify.github.context import GitHubOptions, env_github, validate_sources
-
-    context = env_github(os.environ)
-    artifacts = {
-        job: name
-        for job, name in (("mock", args.mock_results_artifact), ("real", args.real_results_artifact))
-        if name and name.strip()
-    }
-    github = GitHubOptions(
-        token=args.token or os.environ.get("GITHUB_TOKEN") or None,
-        repo=args.repo or context["repo"],
-        api_url=context["api_url"],
-        server_url=context.get("server_url"),
-        sha=args.sha or context["sha"],
-        pr_number=context.get("pr_number"),
-        head_sha=context.get("head_sha"),
-        real_api_labels=tuple(split_list(args.real_api_labels)) or DEFAULT_REAL_API_LABELS,
-        partner_labels=tuple(split_list(args.partner_labels)) or DEFAULT_PARTNER_LABELS,
-        artifacts={job: name.strip() for job, name in artifacts.items()},
-        results_run_id=args.results_run_id,
-        results_workflow=args.results_workflow or None,
-        results_branch=args.results_branch or None,
-        allow_stale_results=args.allow_stale_results,
-        comment=args.comment,
-        check_name=args.check_name or None,
-    )
-    mock, real = split_globs(args.mock_results), split_globs(args.real_results)
-    missing = [
-        flag
-        for job, flag, v in (("mock", "--mock-results", mock), ("real", "--real-results", real))
-        if not v and job not in github.artifacts
-    ]
-    if missing:
-        raise QualifyError(
-            f"{' and '.join(missing)} required: the JUnit XML of the mock and the real-API job "
-            "(or --mock-results-artifact / --real-results-artifact)",
-            code="usage",
-        )
-    validate_sources(github, flag_style=True)
-    areas = tuple(a.lower() for a in split_list(args.real_api_areas)) or ("backend", "proxy")
-    issues, github.issue_queries = parse_issue_selection(args.issues)
-    return CheckOptions(
-        mock_results=mock,
-        real_results=real,
-        tracking=split_globs(args.tracking) or [DEFAULT_TRACKING],
-        issues=issues,
-        real_api_areas=areas,
-        json_report=args.json_report,
-        summary=args.summary,
-        mode=args.mode,
-        workspace=Path(args.workspace) if args.workspace else Path.cwd(),
-        today=args.today or env_today(),
-        annotations=args.annotations if args.annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true",
-        allow_outside_workspace=args.allow_outside_workspace,
-        github=github,
-        max_file_bytes=parse_bytes(args.max_file_bytes, "--max-file-bytes")
-        if args.max_file_bytes
-        else DEFAULT_MAX_FILE_BYTES,
-        max_total_bytes=parse_bytes(args.max_total_bytes, "--max-total-bytes")
-        if args.max_total_bytes
-        else DEFAULT_MAX_TOTAL_BYTES,
-        secrets=_secrets(args.token),
-    )
+    values = {name: getattr(args, name.replace("-", "_")) for name in (*INPUTS, *CLI_ONLY)}
+    return check_inputs(RawInputs.of("cli", values), os.environ, out, err)
 
 
 def _secrets(token: str | None) -> tuple[str, ...]:
-    return tuple(t for t in (token, os.environ.get("GITHUB_TOKEN"), os.environ.get("INPUT_TOKEN")) if t)
+    from qualify.app.options import secrets
+
+    return secrets(token, os.environ)
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
-    from qualify.tracking.lint import lint_files
+    from qualify.tracking.lint import lint_files, lint_targets
 
-    return lint_files([Path(f) for f in args.files], out)
+    return lint_files(lint_targets(args.files, Path.cwd()), out)
 
 
 def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -322,7 +333,9 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # under the usage of the command given, not the top-level one
+            getattr(args, "subparser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
         return int(exc.code or 0)
     try:
@@ -332,6 +345,8 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
             return _lint(args, out)
         if args.command == "init":
             return _init(args, out, err)
+        if args.command == "adopt":
+            return _adopt(args, out, err)
         parser.print_help(out)
         return EXIT_ERROR
     except QualifyError as exc:

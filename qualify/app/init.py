@@ -7,7 +7,6 @@ block is generated text, so every untrusted title is written as a quoted YAML sc
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,14 +14,13 @@ from pathlib import Path
 from typing import TextIO
 
 from qualify.core.matching import canonical, mentioned_issues
-from qualify.core.model import JOBS, JobCounts, Outcome, TestCase
+from qualify.core.model import JOBS, Defect, JobCounts, Outcome, Step, TestCase
 from qualify.errors import QualifyError
-from qualify.results.junit import read_testcases
-from qualify.workspace import expand
+from qualify.results.formats import read_testcases
+from qualify.tracking.writer import regex_scalar, yaml_string
+from qualify.workspace import RESULTS_IN_DIRECTORY, expand, searched
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone
-# Characters PyYAML refuses even inside quotes: written as \u escapes instead.
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(slots=True)
@@ -96,47 +94,142 @@ def gather(cases: Iterable[TestCase], issue: int) -> Gathered:
     return g.result()
 
 
-def yaml_string(text: str) -> str:
-    """A double-quoted YAML scalar: JSON string syntax, non-printable characters escaped."""
-    quoted = json.dumps(text, ensure_ascii=False)
-    return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+# Arrows people write between the steps of a flow: `connect → Settings`, `a -> b`, `a => b`.
+_ARROWS = re.compile(r"\s*(?:→|->|=>|⇒|⟶|➔)\s*")
+_PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 _.-]*")
+EVENTS_EXAMPLE = """\'"type":\\s*"([\\w.]+)"\'"""
 
 
-def _seen_comment(seen: Seen) -> str:
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What an existing declaration of the issue (or the command line) already says: kept in the block."""
+
+    title: str = ""
+    areas: tuple[str, ...] = ()
+    partner: str | None = None
+    scenario: str | None = None
+    steps: tuple[Step, ...] = ()
+    events: str | None = None
+
+    @classmethod
+    def of(cls, defect: Defect) -> Known:
+        return cls(defect.title, defect.areas, defect.partner, defect.scenario, defect.steps, defect.events)
+
+
+def scenario_steps(sentence: str) -> list[str]:
+    """The step names of a flow written with arrows (`connect → Settings → user message`); [] without arrows."""
+    names = [" ".join(part.split()) for part in _ARROWS.split(sentence)]
+    return names if len(names) > 1 and all(names) else []
+
+
+def _key(name: str) -> str:
+    return name if _PLAIN_KEY.fullmatch(name) and name.strip() == name else yaml_string(name)
+
+
+def _scenario_lines(known: Known) -> list[str]:
+    if known.steps:
+        lines = ["  scenario:"]
+        lines += [f"    - {_key(s.name)}: {regex_scalar(s.pattern)}" for s in known.steps]
+        return lines
+    example = [
+        "  # scenario:             # the partner's flow: each step, in order, with a regex a line of the",
+        "  #   - connect: 'session\\.created'     # scenario test's trace must match (docs/runners.md)",
+        "  #   - function call: 'response\\.function_call_arguments\\.done'",
+    ]
+    if not known.scenario:
+        return example
+    lines = [f"  scenario: {yaml_string(known.scenario)}"]
+    names = scenario_steps(known.scenario)
+    if not names:
+        return [
+            "  # A sentence: the gate cannot check that the scenario test ran it (scenario-unverified); list",
+            "  # the steps instead, in order, each with a regex a line of the test's trace must match",
+            "  # (`- connect: 'session\\.created'`; docs/runners.md):",
+            *lines,
+        ]
+    lines = [
+        "  # A sentence: the gate cannot check that the scenario test ran it (scenario-unverified). To let it",
+        "  # check the flow in the test's trace, replace it with the steps below, each with a regular",
+        "  # expression a line of the trace must match, in order (docs/runners.md):",
+        *lines,
+        "  # scenario:",
+    ]
+    lines += [f"  #   - {_key(name)}: 'TODO: regex'" for name in names]
+    return lines
+
+
+def _header(issue: int, known: Known | None) -> list[str]:
+    known = known or Known()
+    lines = ["---", "qualify:", f"  issue: {issue}"]
+    lines.append(f"  title: {yaml_string(known.title)}" if known.title else "  # title: one line for reports")
+    if known.areas:
+        lines.append(f"  area: [{', '.join(yaml_string(a) for a in known.areas)}]")
+    else:
+        lines.append(
+            "  # area: [proxy]        # backend/proxy defects need a declared test passing against the real API"
+        )
+    if known.partner:
+        lines.append(f"  partner: {yaml_string(known.partner)}")
+    else:
+        lines.append(
+            "  # partner: NAME        # partner-reported: needs a `kind: scenario` test passing in the real job"
+        )
+    lines += _scenario_lines(known)
+    if known.events:
+        lines.append(f"  events: {regex_scalar(known.events)}")
+    else:
+        lines.append(f"  # events: {EVENTS_EXAMPLE}  # compare the order of events in mock and real traces")
+    return lines
+
+
+def seen_note(outcomes: dict[str, set[str]]) -> str:
+    """`seen: mock passed, real skipped`: what each job did with a test (job -> outcomes seen there)."""
     parts = []
     for job in JOBS:
-        outcomes = seen.outcomes.get(job)
-        if outcomes:
-            order = [o for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED) if o in outcomes]
+        found = outcomes.get(job)
+        if found:
+            order = [o for o in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED) if o in found]
             parts.append(f"{job} {'/'.join(order)}")
     return "seen: " + ", ".join(parts)
 
 
-def render_block(issue: int, gathered: Gathered) -> str:
-    """The front-matter block for a new TRACKING.md. Requires at least one test."""
-    lines = [
-        "---",
-        "qualify:",
-        f"  issue: {issue}",
-        "  # title: one line for reports",
-        "  # area: [proxy]        # backend/proxy defects need a declared test passing against the real API",
-        "  # partner: NAME        # partner-reported: needs a `kind: scenario` test passing in the real job",
-        "  # scenario: the partner's flow, step by step",
-        "  coverage:",
-    ]
+def ran_jobs(outcomes: dict[str, set[str]]) -> list[str]:
+    """The jobs to declare for a test: where it ran; where it was seen when it was only ever skipped.
+
+    A job that only skipped it would fail the block at once (test-skipped), so it is left to the
+    `# seen:` note, unless no job ran it at all (then the block says so: test-skipped).
+    """
+    ran = [j for j in JOBS if outcomes.get(j, set()) - {str(Outcome.SKIPPED)}]
+    return ran or [j for j in JOBS if j in outcomes]
+
+
+def render_block(issue: int, gathered: Gathered, known: Known | None = None) -> str:
+    """The front-matter block for a new TRACKING.md, keeping what `known` already says (title, area,
+    partner, scenario, events); a scenario written with arrows gets its steps proposed as comments.
+    Requires at least one test."""
+    lines = [*_header(issue, known), "  coverage:"]
     for seen in gathered.tests:
-        # A job that only skipped it would fail the block at once (test-skipped): list where it ran.
-        ran = [j for j in JOBS if seen.outcomes.get(j, set()) - {str(Outcome.SKIPPED)}]
-        jobs = ran or [j for j in JOBS if j in seen.outcomes]
+        jobs = ran_jobs(seen.outcomes)
         lines.append(f"    - test: {yaml_string(seen.title)}")
         if seen.file:
             lines.append(f"      file: {yaml_string(seen.file)}")
         lines.append("      kind: regression  # scenario | probe | regression")
-        lines.append(f"      jobs: [{', '.join(jobs)}]  # {_seen_comment(seen)}")
+        lines.append(f"      jobs: [{', '.join(jobs)}]  # {seen_note(seen.outcomes)}")
     if gathered.more:
         lines.append(f"  # {gathered.more} more test title(s) mention #{issue} and were left out")
     lines.append("---")
     return "\n".join(lines) + "\n"
+
+
+def existing(issue: int, tracking: list[str], workspace: Path, *, allow_outside: bool = False) -> Known | None:
+    """What the issue's current declaration says, if a TRACKING.md under `tracking` declares it validly."""
+    from qualify.app.check import read_tracking_file
+
+    for path, display in expand(tracking, workspace, what="TRACKING.md", allow_outside=allow_outside):
+        read = read_tracking_file(path, display)
+        if read.defect is not None and read.defect.issue == issue:
+            return Known.of(read.defect)
+    return None
 
 
 def run_init(
@@ -147,15 +240,25 @@ def run_init(
     err: TextIO,
     *,
     allow_outside: bool = False,
+    typed_outside: bool = False,
+    known: Known | None = None,
 ) -> int:
     """Read both jobs' results, print the block. 0 printed, 1 no test mentions the issue."""
     gatherer = Gatherer(issue)
     counts = {job: JobCounts() for job in JOBS}
     for job in JOBS:
-        files = expand(globs[job], workspace, what=f"{job} results", allow_outside=allow_outside)
+        files = expand(
+            globs[job],
+            workspace,
+            what=f"{job} results",
+            allow_outside=allow_outside,
+            typed_outside=typed_outside,
+            in_directory=RESULTS_IN_DIRECTORY,
+        )
         if not files:
             shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
-            raise QualifyError(f"--{job}-results {shown} matched no file under {workspace}")
+            where = searched(globs[job], workspace, RESULTS_IN_DIRECTORY)
+            raise QualifyError(f"--{job}-results {shown} matched no file ({where})", code="results-missing")
         for path, display in files:
             for case in read_testcases(str(path), display, job, counts[job], keep=gatherer.wants):
                 gatherer.add(case)
@@ -167,5 +270,5 @@ def run_init(
             f"in the results ({read}); name the tests after the issue, or write the block by hand\n"
         )
         return 1
-    out.write(render_block(issue, gathered))
+    out.write(render_block(issue, gathered, known))
     return 0

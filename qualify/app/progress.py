@@ -17,6 +17,8 @@ _ERASE = "\r\x1b[K"
 
 
 class Reporter(Protocol):
+    def note(self, text: str) -> None: ...
+
     def job(self, job: str, total_files: int) -> None: ...
 
     def file_read(self, job: str, counts: JobCounts) -> None: ...
@@ -28,6 +30,9 @@ class Reporter(Protocol):
 
 class Silent:
     """For callers that want no progress at all (the library API, tests)."""
+
+    def note(self, text: str) -> None:
+        pass
 
     def job(self, job: str, total_files: int) -> None:
         pass
@@ -72,6 +77,12 @@ class Progress:
         except (AttributeError, ValueError):
             tty = False
         return cls(stream, live=tty and env.get("GITHUB_ACTIONS") != "true" and env.get("TERM") != "dumb")
+
+    def note(self, text: str) -> None:
+        """One line about what is read (e.g. a directory given as results), before the reading."""
+        self.close()
+        self.stream.write(f"qualify: {text}\n")
+        self.stream.flush()
 
     def job(self, job: str, total_files: int) -> None:
         self.totals[job] = total_files

@@ -31,7 +31,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from qualify.core.model import EVIDENCE_JOB, Defect, Evidence, Match, Outcome, TestCase
+from qualify.core import trace as traces
+from qualify.core.model import (
+    EVIDENCE_JOB,
+    Defect,
+    EventsRecord,
+    Evidence,
+    FlowRecord,
+    Match,
+    Outcome,
+    StepSeen,
+    TestCase,
+    TraceNote,
+)
 from qualify.results.junit import is_pathlike
 
 SEP = " › "
@@ -49,6 +61,10 @@ CLEAR_CUTOFF = 0.6  # from here, close without sharing half of the title's disti
 SAME_ISSUE_BONUS = 0.1
 MAX_UNDECLARED = 20  # distinct undeclared candidate names kept per defect
 MAX_CONTEXTS = 4096  # (classname, suites) pairs whose name-form parts are cached
+# Passed runs whose trace is read, per declared test and job: a parametrised scenario needs one run
+# that shows the flow; a hostile results file repeating the title a million times gets this many reads.
+MAX_TRACED_RUNS = 10
+FLOW_JOB = EVIDENCE_JOB  # scenario steps are checked in the real-API job
 # A title word that ends this many names is not distinctive in these results: it stops feeding the
 # near-miss sets, which bounds their cost whatever the suite's size.
 MAX_WORD_HITS = 500
@@ -432,6 +448,16 @@ class _Target:
     has_params: bool
     evidence: tuple[_Check, ...] = ()
     words: frozenset[str] = frozenset()  # distinctive lower-case words, for near-miss scoring
+    flow: tuple[traces.CompiledStep, ...] = ()  # scenario steps its real-job traces must show
+    events: re.Pattern[str] | None = None  # events to compare between its mock and real traces
+
+    @property
+    def traced(self) -> bool:
+        return bool(self.flow) or self.events is not None
+
+    def captures(self, job: str) -> bool:
+        """Whether its testcases in `job` need their output, properties and attachment paths."""
+        return ((bool(self.evidence) or bool(self.flow)) and job == EVIDENCE_JOB) or self.events is not None
 
 
 class _TitleWords:
@@ -522,7 +548,9 @@ class Undeclared:
 
 
 def _lean(case: TestCase) -> TestCase:
-    return replace(case, properties=(), output="") if case.properties or case.output else case
+    if case.properties or case.output or case.attachments:
+        return replace(case, properties=(), output="", attachments=())
+    return case
 
 
 def _positions(text: str) -> dict[str, int]:
@@ -755,6 +783,29 @@ class MatchBook:
         return self.undeclared.get(defect_index) or Undeclared()
 
 
+TraceOf = Callable[[TestCase], traces.Trace]
+
+
+class _LazyTrace:
+    """One testcase's trace, built (attachments read) on first use only, once for every target."""
+
+    def __init__(self, case: TestCase, build: TraceOf | None) -> None:
+        self._case = case
+        self._build = build
+        self._trace: traces.Trace | None = None
+
+    def get(self) -> traces.Trace:
+        if self._trace is None:
+            case = self._case
+            if self._build is not None:
+                self._trace = self._build(case)
+            else:  # no results folder known (callers other than `qualify check`): attachments not read
+                refs = (*case.attachments, *traces.attachment_properties(case.properties))
+                notes = [TraceNote(r, "not read: no results folder to read it from") for r in refs]
+                self._trace = traces.build(case.output, (), case.properties, notes)
+        return self._trace
+
+
 def _record(
     book: dict[tuple[int, int, str], Match],
     key: tuple[int, int, str],
@@ -762,11 +813,17 @@ def _record(
     *,
     weak: bool,
     file_checked: bool,
-    evidence: tuple[_Check, ...],
+    target: _Target,
+    trace: _LazyTrace | None = None,
 ) -> None:
+    evidence = target.evidence
     m = book.get(key)
     if m is None:
-        m = book[key] = Match(evidence_hits=[0] * len(evidence))
+        m = book[key] = Match(
+            evidence_hits=[0] * len(evidence),
+            flow=FlowRecord() if target.flow and case.job == FLOW_JOB else None,
+            events=EventsRecord() if target.events is not None else None,
+        )
     m.total += 1
     if case.outcome is Outcome.PASSED:
         m.passed += 1
@@ -782,8 +839,52 @@ def _record(
         for i, hit in enumerate(hits):
             m.evidence_hits[i] += hit
         m.evidenced += all(hits)
+    if case.outcome is Outcome.PASSED and trace is not None:
+        if m.flow is not None:
+            _record_flow(m.flow, case, target.flow, trace)
+        if m.events is not None and target.events is not None:
+            _record_events(m.events, case, target.events, trace)
     if len(m.examples) < MAX_EXAMPLES:
         m.examples.append(_lean(case))
+
+
+def _record_flow(flow: FlowRecord, case: TestCase, steps: tuple[traces.CompiledStep, ...], trace: _LazyTrace) -> None:
+    """Search one passed run's trace for the steps; keep the best run (most steps seen, first complete)."""
+    if flow.complete:
+        return  # one run that shows the flow is enough
+    if flow.checked >= MAX_TRACED_RUNS:
+        flow.unchecked += 1
+        return
+    t = trace.get()
+    try:
+        with traces.cpu_deadline(traces.TRACE_CPU_SECONDS):
+            check = traces.check_steps(t, steps)
+    except traces.TraceTimeout:
+        check = traces.FlowCheck(
+            tuple(StepSeen(s.step.name, s.step.line, False) for s in steps),
+            False,
+            f"the search stopped after {traces.TRACE_CPU_SECONDS:g} s of CPU: a step's pattern backtracks on this "
+            "trace (simplify it, e.g. fewer `.*`)",
+        )
+    flow.checked += 1
+    flow.complete += check.complete
+    if flow.case is None or check.complete or check.seen > sum(s.seen for s in flow.steps):
+        flow.steps, flow.problem, flow.case, flow.notes = check.steps, check.problem, _lean(case), t.notes
+
+
+def _record_events(events: EventsRecord, case: TestCase, pattern: re.Pattern[str], trace: _LazyTrace) -> None:
+    """The event order of the first passed run whose trace shows any event."""
+    if events.order or events.checked >= MAX_TRACED_RUNS:
+        return
+    t = trace.get()
+    try:
+        with traces.cpu_deadline(traces.TRACE_CPU_SECONDS):
+            found = traces.first_events(t, pattern)
+    except traces.TraceTimeout:
+        found = traces.EventOrder(())
+    events.checked += 1
+    if found.order or events.case is None:
+        events.order, events.truncated, events.case, events.notes = found.order, found.truncated, _lean(case), t.notes
 
 
 def _compile(evidence: tuple[Evidence, ...]) -> tuple[_Check, ...]:
@@ -866,7 +967,9 @@ class Matcher:
         self._by_words: dict[str, list[_Target]] = {}  # title without separators (`words`) -> targets
         self._bare = False  # a title of separators only is declared
         self._issues: dict[int, list[int]] = {}  # issue number -> defect indices
-        self._evidence = False
+        # job -> last words of the titles whose testcases carry output/properties/attachments there
+        self._capture_words: dict[str, set[str]] = {}
+        self._traces = False  # some target reads traces (scenario steps, events)
         self._seq = 0
         self._near_by_job: dict[str, tuple[dict[str, list[_Target]], dict[str, int]]] = {}
         self._contexts: dict[tuple[str, tuple[str, ...]], _Context] = {}  # (classname, suites) -> context
@@ -875,6 +978,8 @@ class Matcher:
         words_index = _TitleWords()
         for di, defect in enumerate(defects):
             self._issues.setdefault(defect.issue, []).append(di)
+            flow = traces.compile_steps(defect.steps) if defect.steps else ()
+            events = re.compile(defect.events) if defect.events else None
             for ei, entry in enumerate(defect.coverage):
                 title = canonical(entry.test)
                 spaced = title.replace(SEP, " ")
@@ -887,8 +992,18 @@ class Matcher:
                     bool(_PARAMS.search(title)),
                     _compile(entry.evidence),
                 )
-                self._evidence = self._evidence or bool(entry.evidence)
+                if flow and entry.kind == "scenario" and FLOW_JOB in entry.jobs:
+                    target.flow = flow
+                if events is not None and "mock" in entry.jobs and "real" in entry.jobs:
+                    target.events = events
                 spoken = word_list(title)
+                if target.evidence or target.flow or target.events is not None:  # most entries: none
+                    for job in entry.jobs:
+                        if target.captures(job):
+                            # The title's last word ends every name it matches (`_Tails`); "" (a
+                            # title of separators only) makes every name of the job captured.
+                            self._capture_words.setdefault(job, set()).add(spoken[-1] if spoken else "")
+                    self._traces = self._traces or target.traced
                 self._by_words.setdefault(" ".join(spoken), []).append(target)
                 self._tails.add(spoken)
                 self._bare = self._bare or not spoken  # a title of separators only (see `_candidates`)
@@ -897,9 +1012,33 @@ class Matcher:
         self._tails.freeze()
         self._near_words = words_index.targets  # raw title words -> targets, for near misses
 
-    def captures(self, job: str) -> bool:
-        """Whether testcases of this job must carry their properties/system-out (some entry declares evidence)."""
-        return self._evidence and job == EVIDENCE_JOB
+    def captures(self, job: str) -> Callable[[str], bool] | None:
+        """Which kept testcases of this job must carry their properties, system-out and attachment paths:
+        those whose names may match an entry that declares `evidence`, or whose defect lists scenario
+        steps or sets `events`. None when no testcase of the job needs them."""
+        words = self._capture_words.get(job)
+        if not words:
+            return None
+
+        everything = "" in words
+
+        def wanted(name: str) -> bool:
+            # A kept testcase's name is looked at here (not every testcase): its words as `_Tails` sees them.
+            spoken = _word_list_of(name)
+            if everything or not spoken or spoken[-1] in words:
+                return True
+            stripped = _strip_params(name)
+            if stripped is None:
+                return False
+            spoken = _word_list_of(stripped)
+            return not spoken or spoken[-1] in words
+
+        return wanted
+
+    @property
+    def reads_traces(self) -> bool:
+        """Whether some declared test's traces are read (its defect lists steps or sets `events`)."""
+        return self._traces
 
     def keeper(self, job: str, near_log: list[tuple[str, bool]] | None = None) -> Keep:
         """The per-testcase filter for one job: `wants`, plus the near-miss and mention side-looks.
@@ -1013,11 +1152,13 @@ class Matcher:
             return True
         return self._bare and canonical(stripped).endswith("›")
 
-    def add(self, case: TestCase) -> None:
+    def add(self, case: TestCase, trace: TraceOf | None = None) -> None:
+        """Match one kept testcase. `trace` builds its trace (reading its attachments) when a target
+        needs it: only for passed runs of declared tests whose defect lists steps or sets `events`."""
         # Most testcases kept for mentioning an issue can match no title: the filter's look says so.
         parts = case.name.rsplit(None, 1)
         may = bool(parts) and self._may_match(case.name, parts[-1]) and self.wants(case.name)
-        found = self._match_targets(case) if may else []
+        found = self._match_targets(case, trace) if may else []
         self._near_side_look(case, found)
         if self._issues:
             matched = {t.defect_index for t in found}
@@ -1060,7 +1201,7 @@ class Matcher:
             found.update((id(t), t) for t in self._by_words[""])
         return found
 
-    def _match_targets(self, case: TestCase) -> list[_Target]:
+    def _match_targets(self, case: TestCase, trace_of: TraceOf | None = None) -> list[_Target]:
         """Record the testcase against each target it matches; return those targets."""
         cost = self.cost
         cost.names += 1
@@ -1075,6 +1216,7 @@ class Matcher:
             bare_forms = name_forms(case, strip_params=True, context=context)
             candidates.update(self._candidates(bare_forms))
         found: list[_Target] = []
+        trace = _LazyTrace(case, trace_of) if self._traces else None
         for t in candidates.values():
             use = forms if stripped is None or t.has_params else bare_forms
             cost.compares += 1
@@ -1094,6 +1236,7 @@ class Matcher:
                 case,
                 weak=weak,
                 file_checked=file_checked or not t.file,
-                evidence=t.evidence,
+                target=t,
+                trace=trace if t.traced else None,
             )
         return found

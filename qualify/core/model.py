@@ -40,9 +40,13 @@ class TestCase:
     flaky: bool
     source: str
     line: int
-    # Captured only for declared testcases and only when some entry declares `evidence` (bounded).
+    # Captured only for declared testcases, and only when some entry declares `evidence` or some defect
+    # lists scenario steps or sets `events` (bounded).
     properties: tuple[tuple[str, str], ...] = ()
     output: str = ""
+    # Files the results reference for this testcase, as written (e.g. `[[ATTACHMENT|path]]` lines in
+    # JUnit system-out); captured with `output`, read only when a trace is needed (bounded count).
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -98,6 +102,15 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a partner's scenario: a line of the scenario test's trace must match `pattern`."""
+
+    name: str
+    pattern: str  # regex for re.search on one trace line
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class CoverageEntry:
     test: str
     file: str | None
@@ -123,11 +136,15 @@ class Defect:
     title: str
     areas: tuple[str, ...]
     partner: str | None
-    scenario: str | None
+    scenario: str | None  # the partner's flow as words; for a list of steps, their names joined by →
     coverage: tuple[CoverageEntry, ...]
     waiver: Waiver | None
     tracking: str
     line: int
+    steps: tuple[Step, ...] = ()  # when `scenario` lists steps: what the scenario test's trace must show
+    scenario_line: int | None = None
+    events: str | None = None  # regex whose group 1 names an event in a trace line (mock drift)
+    events_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +205,8 @@ class Match:
     evidenced: int = 0  # passed runs in the real job carrying every `evidence` item of the entry
     evidence_hits: list[int] = field(default_factory=list)  # per evidence item: passed runs carrying it
     examples: list[TestCase] = field(default_factory=list)
+    flow: FlowRecord | None = None  # the scenario steps in the traces of passed runs (real job, listed steps)
+    events: EventsRecord | None = None  # the events in the traces of passed runs (defects that set `events`)
 
     @property
     def status(self) -> Status:
@@ -198,6 +217,48 @@ class Match:
         if self.passed == 0:
             return Status.SKIPPED
         return Status.PASSED
+
+
+@dataclass(frozen=True, slots=True)
+class StepSeen:
+    """Where one scenario step was seen in a trace (`where` is None when it was not)."""
+
+    name: str
+    line: int  # the step's line in TRACKING.md
+    seen: bool
+    where: str | None = None  # e.g. "system-out line 3", "attachment trace.log line 12"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceNote:
+    """An attachment that was not read, or not read whole, and why (never its content)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class FlowRecord:
+    """The scenario steps in the traces of one declared test's passed runs in the real job."""
+
+    checked: int = 0  # passed runs whose trace was read and searched
+    complete: int = 0  # of those, runs whose trace shows every step, in order
+    unchecked: int = 0  # passed runs not searched (MAX_TRACED_RUNS reached)
+    steps: tuple[StepSeen, ...] = ()  # the best run: the most steps seen, first complete one
+    problem: str | None = None  # the best run's first missing or out-of-place step, in words
+    case: TestCase | None = None  # the best run's testcase (without its output)
+    notes: tuple[TraceNote, ...] = ()  # the best run's attachments that were not read, and why
+
+
+@dataclass(slots=True)
+class EventsRecord:
+    """The events, in first-appearance order, of the first passed run whose trace shows any."""
+
+    checked: int = 0  # passed runs whose trace was read and searched
+    order: tuple[str, ...] = ()
+    truncated: bool = False  # more distinct events than are kept: the rest are not listed
+    case: TestCase | None = None  # the run the order comes from (without its output)
+    notes: tuple[TraceNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

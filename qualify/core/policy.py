@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from qualify.core import rules as label_rules
+from qualify.core import trace as traces
 from qualify.core.matching import SEP, MatchBook, canonical
 from qualify.core.model import (
     EVIDENCE_JOB,
@@ -18,6 +20,7 @@ from qualify.core.model import (
     JobCounts,
     Match,
     Status,
+    TestCase,
     TrackingRead,
     Verdict,
 )
@@ -30,7 +33,7 @@ RULE_PARTNER = "partner-scenario"
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
     today: dt.date
-    real_api_areas: tuple[str, ...] = ("backend", "proxy")
+    real_api_areas: tuple[str, ...] = label_rules.DEFAULT_REAL_API_AREAS
     requested_issues: tuple[int, ...] = ()
     labels: label_rules.LabelData | None = None  # None: the label check did not run (no token)
 
@@ -74,11 +77,13 @@ def select_defects(reads: list[TrackingRead], config: PolicyConfig) -> tuple[lis
     requested = set(config.requested_issues)
     defects = [d for d in seen.values() if not requested or d.issue in requested]
     reported = {f.issue for f in findings}
-    for issue in sorted(requested - set(seen) - reported):
+    missing = sorted(requested - set(seen) - reported)
+    declared = declared_list(seen) if missing else ""
+    for issue in missing:
         findings.append(
             Finding(
                 code="tracking-missing",
-                message=f"issue #{issue} was requested but no TRACKING.md declares it",
+                message=f"issue #{issue} was requested but no TRACKING.md declares it ({declared})",
                 issue=issue,
                 hint="add docs/issues/ISSUE-N/TRACKING.md with a `qualify:` block, or check --tracking",
             )
@@ -92,6 +97,19 @@ def select_defects(reads: list[TrackingRead], config: PolicyConfig) -> tuple[lis
             )
         )
     return defects, findings
+
+
+DECLARED_SHOWN = 10
+
+
+def declared_list(declared: Iterable[int]) -> str:
+    """`declared: #462, #470` (up to DECLARED_SHOWN, then how many more), for a requested issue that is not."""
+    issues = sorted(declared)
+    if not issues:
+        return "no issue is declared"
+    shown = ", ".join(f"#{i}" for i in issues[:DECLARED_SHOWN])
+    more = len(issues) - DECLARED_SHOWN
+    return f"declared: {shown}" + (f" and {more} more" if more > 0 else "")
 
 
 def not_declared(reads: list[TrackingRead], config: PolicyConfig) -> list[Finding]:
@@ -161,6 +179,95 @@ def evidence_missing(er: EntryResult, job: str) -> bool:
         and match.status is Status.PASSED
         and match.evidenced == 0
     )
+
+
+def flow_incomplete(er: EntryResult, job: str) -> bool:
+    """A passed `kind: scenario` entry whose defect lists steps, with no passed run's trace showing them all."""
+    match = er.matches.get(job)
+    return match is not None and match.flow is not None and match.status is Status.PASSED and match.flow.complete == 0
+
+
+def _where(case: TestCase | None) -> str:
+    return f"“{case.name}”, {case.source}:{case.line}" if case is not None else "no passed run's trace was read"
+
+
+def _flow_finding(defect: Defect, er: EntryResult, match: Match, base: dict) -> Finding:
+    flow = match.flow
+    assert flow is not None
+    missing = next((s for s in flow.steps if not s.seen), None)
+    problem = flow.problem or "no passed run's trace was searched"
+    runs = f"{flow.checked} passed run(s) searched"
+    if flow.unchecked:
+        runs += f", {flow.unchecked} more not searched (at most {flow.checked} are)"
+    unread = "; ".join(f"{n.path}: {n.reason}" for n in flow.notes[:3])
+    if len(flow.notes) > 3:
+        unread += f"; {len(flow.notes) - 3} more note(s)"
+    message = f"the trace does not show the partner's flow: {problem} (testcase {_where(flow.case)}; {runs})"
+    if unread:
+        message += f"; attachments: {unread}"
+    return Finding(
+        code="scenario-incomplete",
+        message=message,
+        hint=(
+            "run the partner's whole flow in this test and record it (print each step, or attach the log: "
+            "docs/runners.md); a probe of one path is not the scenario. If the test does run it, fix the "
+            "step's pattern in TRACKING.md"
+        ),
+        **{**base, "line": missing.line if missing is not None else base["line"]},
+    )
+
+
+def entry_drift(er: EntryResult) -> traces.Drift | None:
+    """How the event orders of the entry's passed mock and real runs differ; None when there are not
+    two orders to compare (the defect sets no `events`, a job did not pass, or a trace showed none)."""
+    mock, real = er.matches.get("mock"), er.matches.get("real")
+    if mock is None or real is None or mock.events is None or real.events is None:
+        return None
+    if mock.status is not Status.PASSED or real.status is not Status.PASSED:
+        return None
+    if not mock.events.order or not real.events.order:
+        return None
+    return traces.drift(mock.events.order, real.events.order)
+
+
+def _drift_findings(defect: Defect, er: EntryResult) -> list[Finding]:
+    """Mock drift: pairs of events the mock and the real run show in opposite orders, and one-sided events."""
+    d = entry_drift(er)
+    if d is None:
+        return []
+    mock, real = er.matches["mock"], er.matches["real"]
+    assert mock.events is not None and real.events is not None
+    files = f"results files {_source(mock.events.case)}, {_source(real.events.case)}"
+    base = dict(severity="warning", issue=defect.issue, test=er.entry.test, file=defect.tracking, line=er.entry.line)
+    hint = "make the mock send events in the order the real API does (or test both orders)"
+    found = [
+        Finding(
+            code="mock-drift",
+            message=f"mock: {y} before {x}; real API: {x} before {y} ({files})",
+            hint=hint,
+            **base,
+        )
+        for x, y in d.pairs
+    ]
+    if d.more_pairs:
+        found.append(
+            Finding(code="mock-drift", message=f"{d.more_pairs} more pair(s) of events in opposite orders", **base)
+        )
+    one_sided = [
+        f"{label} only: {_some(names)}" for label, names in (("mock", d.mock_only), ("real API", d.real_only)) if names
+    ]
+    if one_sided:
+        found.append(Finding(code="mock-drift", message=f"{'; '.join(one_sided)} ({files})", hint=hint, **base))
+    return found
+
+
+def _source(case: TestCase | None) -> str:
+    return case.source if case is not None else "?"
+
+
+def _some(names: tuple[str, ...]) -> str:
+    shown = ", ".join(names[: traces.MAX_ONLY_EVENTS])
+    return shown + (f" (+{len(names) - traces.MAX_ONLY_EVENTS} more)" if len(names) > traces.MAX_ONLY_EVENTS else "")
 
 
 def _evidence_finding(er: EntryResult, match: Match, base: dict) -> Finding:
@@ -260,11 +367,15 @@ def _entry_finding(
 
 
 def _passed_in(entries: tuple[EntryResult, ...], job: str, kinds: tuple[str, ...] | None = None) -> bool:
+    """Whether a declared test (of `kinds`) passed in `job`, with its evidence. A scenario test must
+    also show the partner's flow, when the steps are listed (for the partner rule only: a test that
+    ran against the real API covers the real-API rule whatever flow it ran)."""
     return any(
         job in er.matches
         and er.matches[job].status is Status.PASSED
         and not evidence_missing(er, job)
         and (kinds is None or er.entry.kind in kinds)
+        and not (kinds is not None and flow_incomplete(er, job))
         for er in entries
     )
 
@@ -318,11 +429,16 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
         for ei, e in enumerate(defect.coverage)
     )
     findings: list[Finding] = []
+    drift: list[Finding] = []
     for ei, er in enumerate(entries):
         for job, match in er.matches.items():
             f = _entry_finding(defect, er, job, match, book, index, ei)
             if f is not None:
                 findings.append(f)
+            if flow_incomplete(er, job):
+                base = dict(issue=defect.issue, test=er.entry.test, job=job, file=defect.tracking, line=er.entry.line)
+                findings.append(_flow_finding(defect, er, match, base))
+        drift += _drift_findings(defect, er)
     undeclared, more, undeclared_findings = _undeclared(defect, index, book)
     at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
     if not _passed_in(entries, "mock"):
@@ -335,9 +451,11 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
             )
         )
     if RULE_REAL in rules and not _passed_in(entries, "real"):
-        areas = ", ".join(sorted(set(defect.areas) & set(config.real_api_areas))) or ", ".join(
-            label_rules.real_api_labelled(config.labels, defect.issue) if config.labels else ()
-        ) + " (by label)"
+        areas = (
+            ", ".join(sorted(set(defect.areas) & set(config.real_api_areas)))
+            or ", ".join(label_rules.real_api_labelled(config.labels, defect.issue) if config.labels else ())
+            + " (by label)"
+        )
         findings.append(
             Finding(
                 code="no-real-api-coverage",
@@ -357,7 +475,25 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
                     **at,
                 )
             )
-        if not _passed_in(entries, "real", ("scenario",)):
+        elif not defect.steps:
+            findings.append(
+                Finding(
+                    code="scenario-unverified",
+                    severity="warning",
+                    message=(
+                        "`scenario:` is a sentence, so the gate cannot check that the `kind: scenario` test ran "
+                        "the partner's flow: any passing test labelled scenario counts"
+                    ),
+                    hint=(
+                        "list the steps (`scenario:` as `- step name: 'pattern'` items, in order) and record them "
+                        "in the test's output; the gate then checks each run's trace (README: Partner scenarios)"
+                    ),
+                    **{**at, "line": defect.scenario_line or defect.line},
+                )
+            )
+        incomplete = any(flow_incomplete(er, "real") for er in entries)
+        # A scenario test that passed without showing the flow is already `scenario-incomplete`, which says more.
+        if not _passed_in(entries, "real", ("scenario",)) and not incomplete:
             findings.append(
                 Finding(
                     code="partner-scenario-not-covered",
@@ -372,6 +508,7 @@ def evaluate_defect(defect: Defect, index: int, book: MatchBook, config: PolicyC
     findings = _apply_waiver(defect, findings, config)
     # After the waiver: an exception covers missing tests, never labels that could not be read.
     findings += label_rules.findings(defect, config.labels, config.real_api_areas)
+    findings += drift
     findings += undeclared_findings
     return DefectResult(
         defect=defect,

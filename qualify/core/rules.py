@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 
 from qualify.core.model import Defect, Finding
 
-DEFAULT_REAL_API_LABELS = ("backend", "proxy")
+# Areas whose defects need real-API proof (--real-api-areas, input real-api-areas), and the issue
+# labels that add that rule (named after the areas, but set separately: --real-api-labels).
+DEFAULT_REAL_API_AREAS = ("backend", "proxy")
+DEFAULT_REAL_API_LABELS = DEFAULT_REAL_API_AREAS
 DEFAULT_PARTNER_LABELS = ("partner-reported",)
 
 

@@ -3,12 +3,21 @@ and reject results older than the commit under test.
 
 An artifact is untrusted input (any workflow on any branch can upload one): entries that escape
 the target directory, absolute paths, symlinks, too many files, too many bytes and zip bombs are
-refused, and only `.xml` files are written to disk.
+refused. Results files (`.xml`, `.trx`, `.json`, `.jsonl`, `.ndjson`) are written to disk whole; the
+other files only as far as a test's trace reads them (its attachments: the first
+MAX_ATTACHMENT_BYTES + 1 bytes, within ATTACHMENTS_BYTES).
+
+A job's results may be sharded over several artifacts (a matrix uploading `real-junit-1` …
+`real-junit-8`): the artifact input then names several artifacts or patterns (`real-junit-*`),
+and every match is read. A shard that is missing must not let the release through: the matches are
+counted against `shards` when given, else against the run's own jobs list (the matrix they came
+from), and a shard job that was cancelled or timed out is reported too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import posixpath
 import re
 import stat
@@ -22,6 +31,8 @@ from typing import Any
 from qualify.core.model import Finding
 from qualify.errors import QualifyError
 from qualify.github.client import ACTIONS_READ, CONTENTS_READ, GitHubError
+from qualify.results.attachments import MAX_ATTACHMENT_BYTES, MAX_CHECK_BYTES
+from qualify.settings import ArtifactSource, GitHubContext
 
 MAX_ZIP_BYTES = 512 * 1024 * 1024  # the download
 MAX_ENTRIES = 10_000  # entries in the zip's directory
@@ -30,7 +41,15 @@ MAX_XML_BYTES = 256 * 1024 * 1024  # one extracted XML file
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all extracted XML files
 MAX_RATIO = 200  # uncompressed / compressed, for entries over RATIO_FLOOR bytes
 RATIO_FLOOR = 1024 * 1024
+# Files beside the XML (the traces tests attach): what the trace reader can use of them, no more.
+# Past the budget they are left out, and a trace naming one says it is missing.
+ATTACHMENTS_BYTES = MAX_CHECK_BYTES
 _CHUNK = 1024 * 1024
+# What an artifact's results files may be called; the format is then read from the content.
+RESULT_SUFFIXES = (".xml", ".trx", ".json", ".jsonl", ".ndjson")
+_PATTERN_CHARS = "*?["
+# Job conclusions after which a shard's results cannot be trusted to be whole.
+_BROKEN_JOB = ("cancelled", "timed_out", "startup_failure", "stale")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +61,7 @@ class Limits:
     ratio: int = MAX_RATIO
     ratio_floor: int = RATIO_FLOOR
     zip_bytes: int = MAX_ZIP_BYTES
+    attachments_bytes: int = ATTACHMENTS_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +100,12 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
 def safe_extract(
     zip_path: Path, dest: Path, *, what: str, prefix: str | None = None, limits: Limits = Limits()
 ) -> list[tuple[Path, str]]:
-    """Extract the `.xml` entries of `zip_path` under `dest`; (path, display name) sorted by name.
+    """Extract the results files of `zip_path` under `dest`; (path, display name) sorted by name.
 
-    The whole archive is refused (QualifyError) when any entry is unsafe, so a crafted artifact
-    cannot pass by hiding its results next to an attack.
+    Other files (attachments the XML may name, relative to itself) are extracted too, cut after the
+    bytes a trace reads of them, within `limits.attachments_bytes`. The whole archive is refused
+    (QualifyError) when any entry is unsafe, so a crafted artifact cannot pass by hiding its results
+    next to an attack.
     """
     try:
         zf = zipfile.ZipFile(zip_path)
@@ -96,6 +118,7 @@ def safe_extract(
             raise QualifyError(f"{what}: {len(infos)} entries, more than the limit of {limits.entries}")
         seen: set[str] = set()
         wanted: list[tuple[zipfile.ZipInfo, str]] = []
+        others: list[tuple[zipfile.ZipInfo, str]] = []
         for info in infos:
             name = safe_member_name(info.filename)
             if name is None:
@@ -107,10 +130,12 @@ def safe_extract(
             if name.lower() in seen:
                 raise QualifyError(f"{what}: entry {info.filename!r} appears twice")
             seen.add(name.lower())
-            if name.lower().endswith(".xml"):
+            if name.lower().endswith(RESULT_SUFFIXES):
                 wanted.append((info, name))
+            else:
+                others.append((info, name))
         if len(wanted) > limits.xml_files:
-            raise QualifyError(f"{what}: {len(wanted)} XML files, more than the limit of {limits.xml_files}")
+            raise QualifyError(f"{what}: {len(wanted)} results files, more than the limit of {limits.xml_files}")
         total = 0
         for info, name in wanted:
             if info.file_size > limits.file_bytes:
@@ -135,7 +160,30 @@ def safe_extract(
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
                 raise QualifyError(f"{what}: cannot extract {name}: {exc}") from None
             out.append((target, f"{prefix or what}/{name}"))
+        _extract_attachments(zf, others, dest, what, limits)
     return sorted(out, key=lambda t: t[1])
+
+
+def _extract_attachments(
+    zf: zipfile.ZipFile, entries: list[tuple[zipfile.ZipInfo, str]], dest: Path, what: str, limits: Limits
+) -> None:
+    """The first MAX_ATTACHMENT_BYTES + 1 bytes of each non-XML entry (one more than a trace reads,
+    so the reader can say it cut the file), until `limits.attachments_bytes` are written."""
+    budget = limits.attachments_bytes
+    for info, name in entries:
+        if budget <= 0:
+            return
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        want = min(MAX_ATTACHMENT_BYTES + 1, budget)
+        try:
+            with zf.open(info) as src, open(target, "xb") as dst:
+                while want > 0 and (chunk := src.read(min(_CHUNK, want))):
+                    dst.write(chunk)
+                    want -= len(chunk)
+                    budget -= len(chunk)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            raise QualifyError(f"{what}: cannot extract {name}: {exc}") from None
 
 
 def _run_info(data: Any) -> RunInfo:
@@ -198,7 +246,7 @@ def find_run(api: Any, run_id: int | None, workflow: str | None, branch: str | N
 
 
 def download(api: Any, run: RunInfo, name: str, dest: Path, limits: Limits = Limits()) -> list[tuple[Path, str]]:
-    """Download artifact `name` of `run` and extract its XML into `dest`."""
+    """Download artifact `name` of `run` and extract its results files into `dest`."""
     what = f"artifact {name} of {run.label}"
     try:
         found = [
@@ -217,7 +265,12 @@ def download(api: Any, run: RunInfo, name: str, dest: Path, limits: Limits = Lim
     if not live:
         state = "has expired (artifacts are kept 90 days by default)" if found else "does not exist"
         raise QualifyError(f"{what} {state}; check the name (upload-artifact `name:`) and the run")
-    art = max(live, key=lambda a: str(a.get("created_at") or ""))
+    return _fetch(api, run, max(live, key=lambda a: str(a.get("created_at") or "")), dest, limits)
+
+
+def _fetch(api: Any, run: RunInfo, art: dict, dest: Path, limits: Limits) -> list[tuple[Path, str]]:
+    name = str(art.get("name") or "")
+    what = f"artifact {name} of {run.label}"
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=dest, suffix=".zip", delete=False) as fh:
         zip_path = Path(fh.name)
@@ -233,8 +286,186 @@ def download(api: Any, run: RunInfo, name: str, dest: Path, limits: Limits = Lim
     files = safe_extract(zip_path, dest / "files", what=what, prefix=f"artifact:{name}", limits=limits)
     zip_path.unlink()
     if not files:
-        raise QualifyError(f"{what} holds no .xml file: upload the directory the JUnit reporter wrote")
+        raise QualifyError(
+            f"{what} holds no results file ({', '.join(RESULT_SUFFIXES)}): upload the directory the reporter wrote"
+        )
     return files
+
+
+# ---- sharded results ----------------------------------------------------------------------------
+
+
+def artifact_names(spec: str) -> list[str]:
+    """The names and patterns of one artifact input: one per line, or separated by commas."""
+    return [n.strip() for line in spec.splitlines() for n in line.split(",") if n.strip()]
+
+
+def is_pattern(name: str) -> bool:
+    return any(c in name for c in _PATTERN_CHARS)
+
+
+def select_artifacts(names: list[str], listed: list[Any], label: str) -> list[dict]:
+    """The newest live artifact of each name given, and of each name a pattern matches (sorted).
+
+    Pure. A name given plainly must exist; a pattern must match at least one artifact.
+    """
+    newest: dict[str, dict] = {}
+    expired: set[str] = set()
+    for a in listed:
+        if not isinstance(a, dict) or not isinstance(a.get("name"), str):
+            continue
+        if a.get("expired"):
+            expired.add(a["name"])
+            continue
+        kept = newest.get(a["name"])
+        if kept is None or str(a.get("created_at") or "") > str(kept.get("created_at") or ""):
+            newest[a["name"]] = a
+    chosen: dict[str, dict] = {}
+    for name in names:
+        if is_pattern(name):
+            matched = sorted(n for n in newest if fnmatch.fnmatchcase(n, name))
+            if not matched:
+                gone = sorted(n for n in expired if fnmatch.fnmatchcase(n, name))
+                why = f"only expired ones ({', '.join(gone[:5])})" if gone else "none"
+                raise QualifyError(
+                    f"no artifact of {label} matches {name!r} ({why}); check the pattern against the "
+                    "upload-artifact `name:` of each shard"
+                )
+            for n in matched:
+                chosen[n] = newest[n]
+        elif name in newest:
+            chosen[name] = newest[name]
+        else:
+            state = "has expired (artifacts are kept 90 days by default)" if name in expired else "does not exist"
+            raise QualifyError(
+                f"artifact {name} of {label} {state}; check the name (upload-artifact `name:`) and the run"
+            )
+    return [chosen[n] for n in sorted(chosen)]
+
+
+def _shard_number(name: str) -> int | None:
+    digits = re.search(r"(\d+)$", name)
+    return int(digits.group(1)) if digits else None
+
+
+def missing_shards(names: list[str], expected: int) -> list[str]:
+    """Shard numbers absent from names ending in a number (1..N, or 0..N-1 when a 0 is there)."""
+    numbers = {_shard_number(n) for n in names}
+    if None in numbers or not names:
+        return []
+    start = 0 if 0 in numbers else 1
+    stem = re.sub(r"\d+$", "", names[0])
+    return [f"{stem}{i}" for i in range(start, start + expected) if i not in numbers]
+
+
+def shard_findings(
+    job: str, run: RunInfo, spec: str, names: list[str], expected: int | None, jobs: list[Any] | None
+) -> list[Finding]:
+    """Problems when a shard of the job's results may be missing. Pure.
+
+    `names` are the artifacts read; `expected` the `shards` input; `jobs` the run's jobs (when
+    `expected` is not given and a pattern was used): the artifacts must number as many as the jobs
+    of one of the run's matrices, and no job of that matrix may have been cancelled or timed out.
+    """
+    hint = "re-run the failed shard jobs, or fix `shards` / the artifact pattern"
+    found = f"{len(names)} artifact(s) match {spec!r} ({', '.join(names[:8])}{', …' if len(names) > 8 else ''})"
+    if expected is not None:
+        if len(names) == expected:
+            return []
+        gone = missing_shards(names, expected)
+        detail = f"; missing: {', '.join(gone[:10])}" if gone and len(names) < expected else ""
+        return [
+            Finding(
+                code="shard-missing",
+                job=job,
+                message=f"the {job} results of {run.label} are sharded over {expected} artifacts (shards: "
+                f"{expected}), but {found}{detail}",
+                hint=hint,
+            )
+        ]
+    if jobs is None:
+        return []
+    groups: dict[str, list[dict]] = {}
+    for j in jobs:
+        if isinstance(j, dict) and isinstance(j.get("name"), str):
+            base, paren, _ = j["name"].partition(" (")
+            if paren:
+                groups.setdefault(base, []).append(j)
+    matrices = {base: members for base, members in groups.items() if len(members) > 1}
+    sizes = ", ".join(f"{base} ×{len(m)}" for base, m in sorted(matrices.items())) or "no matrix job"
+    fitting = [m for m in matrices.values() if len(m) == len(names)]
+    if not fitting:
+        return [
+            Finding(
+                code="shard-missing",
+                job=job,
+                message=f"the {job} results of {run.label}: {found}, but the run's matrix jobs are {sizes}: "
+                "a shard may be missing",
+                hint="set `shards: N` to the number of shard artifacts, or re-run the failed shard jobs",
+            )
+        ]
+    broken = [
+        f"{j['name']} ({j.get('conclusion') or j.get('status') or 'unknown'})"
+        for members in fitting
+        for j in members
+        if j.get("status") != "completed" or j.get("conclusion") in _BROKEN_JOB
+    ]
+    if broken:
+        return [
+            Finding(
+                code="shard-missing",
+                job=job,
+                message=f"the {job} results of {run.label}: shard job(s) did not finish, their results may be "
+                f"partial: {', '.join(broken[:8])}",
+                hint=hint,
+            )
+        ]
+    return []
+
+
+def list_artifacts(api: Any, run: RunInfo) -> list[Any]:
+    try:
+        return list(
+            api.client.paginate(
+                f"{api.repo.path}/actions/runs/{run.id}/artifacts", permission=ACTIONS_READ, key="artifacts"
+            )
+        )
+    except GitHubError as exc:
+        raise QualifyError(f"cannot list the artifacts of {run.label}: {api.error(exc)}") from None
+
+
+def list_jobs(api: Any, run: RunInfo) -> list[Any]:
+    try:
+        return list(
+            api.client.paginate(
+                f"{api.repo.path}/actions/runs/{run.id}/jobs",
+                permission=ACTIONS_READ,
+                params={"filter": "latest"},
+                key="jobs",
+            )
+        )
+    except GitHubError as exc:
+        raise QualifyError(
+            f"cannot list the jobs of {run.label} to check that no shard is missing: {api.error(exc)}; "
+            "or set `shards: N`"
+        ) from None
+
+
+def download_job(
+    api: Any, run: RunInfo, job: str, spec: str, dest: Path, expected: int | None, limits: Limits = Limits()
+) -> tuple[list[tuple[Path, str]], list[Finding]]:
+    """Every artifact the job's input names or matches, extracted; findings when a shard is missing."""
+    names = artifact_names(spec)
+    if len(names) == 1 and not is_pattern(names[0]) and expected is None:
+        return download(api, run, names[0], dest, limits), []  # the plain case: one named artifact
+    chosen = select_artifacts(names, list_artifacts(api, run), run.label)
+    read = [str(a["name"]) for a in chosen]
+    jobs = list_jobs(api, run) if expected is None and any(is_pattern(n) for n in names) else None
+    findings = shard_findings(job, run, spec.replace("\n", ", "), read, expected, jobs)
+    files: list[tuple[Path, str]] = []
+    for i, art in enumerate(chosen):
+        files += _fetch(api, run, art, dest / f"{i:04d}", limits)
+    return files, findings
 
 
 # ---- staleness ----------------------------------------------------------------------------------
@@ -349,18 +580,21 @@ def check_fresh(
     ]
 
 
-def fetch_results(api: Any, opts: Any, dest: Path) -> tuple[dict[str, list[tuple[Path, str]]], list[Finding]]:
-    """For each job given as an artifact: its extracted XML files, and staleness findings."""
-    if not opts.artifacts:
+def fetch_results(
+    api: Any, github: GitHubContext, source: ArtifactSource, dest: Path
+) -> tuple[dict[str, list[tuple[Path, str]]], list[Finding]]:
+    """For each job given as artifacts: its extracted results files, and shard and staleness findings."""
+    if not source.names:
         return {}, []
     if api is None:
-        names = ", ".join(f"{job}-results-artifact" for job in sorted(opts.artifacts))
-        raise QualifyError(f"{names} needs the GitHub API, but there is {opts.skip_reason()}")
-    run = find_run(api, opts.results_run_id, opts.results_workflow, opts.results_branch)
+        names = ", ".join(source.naming.of(f"{job}-results-artifact") for job in sorted(source.names))
+        raise QualifyError(f"{names} needs the GitHub API, but there is {github.skip_reason()}")
+    run = find_run(api, source.run_id, source.workflow, source.branch)
     sources: dict[str, list[tuple[Path, str]]] = {}
     findings: list[Finding] = []
-    for job, name in sorted(opts.artifacts.items()):
-        files = download(api, run, name, dest / job)
+    for job, spec in sorted(source.names.items()):
+        files, missing = download_job(api, run, job, spec, dest / job, source.shards.get(job))
         sources[job] = files
-        findings += check_fresh(api, job, run, opts.sha, files, opts.allow_stale_results)
+        findings += missing
+        findings += check_fresh(api, job, run, github.sha, files, source.allow_stale)
     return sources, findings

@@ -1,4 +1,4 @@
-"""The GitHub side of a check (I/O shell): options, issue selection by milestone/label, reading labels.
+"""The GitHub side of a check (I/O shell): the run's context, issue selection by milestone/label, reading labels.
 
 Everything here talks to the API through GitHubClient; the decisions stay in the pure core
 (`labels.py`, `policy.py`), which receives what was read as data.
@@ -10,60 +10,17 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from qualify.core.model import Finding
-from qualify.core.rules import DEFAULT_PARTNER_LABELS, DEFAULT_REAL_API_LABELS, LabelData
+from qualify.core.rules import LabelData
 from qualify.errors import QualifyError
-from qualify.github.client import ISSUES_READ, MAX_WAIT, GitHubClient, GitHubError, Repo, redact
+from qualify.github.client import ISSUES_READ, GitHubClient, GitHubError, Repo, redact
+from qualify.settings import GitHubContext, LabelPolicy
 
-QUERY_PREFIXES = ("milestone:", "label:")
-
-
-@dataclass
-class GitHubOptions:
-    """Everything a check needs to use the GitHub API; all optional (no token: API features skipped)."""
-
-    token: str | None = None
-    repo: str | None = None
-    api_url: str | None = None
-    sha: str | None = None  # the commit under test (GITHUB_SHA)
-    server_url: str | None = None  # GITHUB_SERVER_URL, for links to files at that commit
-    pr_number: int | None = None  # from the pull_request event, for the sticky comment
-    head_sha: str | None = None  # the pull request's head commit, where a check run belongs
-    real_api_labels: tuple[str, ...] = DEFAULT_REAL_API_LABELS
-    partner_labels: tuple[str, ...] = DEFAULT_PARTNER_LABELS
-    issue_queries: tuple[str, ...] = ()  # milestone:NAME / label:NAME
-    artifacts: dict[str, str] = field(default_factory=dict)  # job -> artifact name
-    results_run_id: int | None = None
-    results_workflow: str | None = None
-    results_branch: str | None = None
-    allow_stale_results: bool = False
-    comment: bool = False
-    check_name: str | None = None
-    sleep: Callable[[float], None] | None = None  # injectable for tests
-    max_wait: float = MAX_WAIT
-
-    def blob_base(self) -> str | None:
-        """URL prefix of the repository's files at the commit under test, when both are known."""
-        if not self.repo or not self.sha:
-            return None
-        return f"{(self.server_url or 'https://github.com').rstrip('/')}/{self.repo}/blob/{self.sha}"
-
-    def skip_reason(self) -> str | None:
-        """Why API features cannot run, or None when they can."""
-        if not self.token:
-            return "no GitHub token (pass --token or set GITHUB_TOKEN; in the Action, the `token` input)"
-        if not self.repo:
-            return "no repository (pass --repo owner/name or set GITHUB_REPOSITORY)"
-        return None
-
-    def client(self) -> GitHubClient:
-        kwargs: dict[str, Any] = {"max_wait": self.max_wait}
-        if self.sleep is not None:
-            kwargs["sleep"] = self.sleep
-        return GitHubClient(self.token or "", self.api_url, **kwargs)
+# Makes the API client from a token and an API URL; tests pass one that never sleeps.
+ClientFactory = Callable[[str, str | None], GitHubClient]
 
 
 @dataclass
@@ -76,13 +33,13 @@ class Api:
 
 
 @contextmanager
-def connect(opts: GitHubOptions) -> Iterator[Api | None]:
+def connect(github: GitHubContext, make_client: ClientFactory = GitHubClient) -> Iterator[Api | None]:
     """An API handle, or None when there is no token/repository (callers say what was skipped)."""
-    if opts.skip_reason() is not None:
+    if github.skip_reason() is not None:
         yield None
         return
-    repo = Repo.parse(opts.repo or "")
-    client = opts.client()
+    repo = Repo.parse(github.repo or "")
+    client = make_client(github.token or "", github.api_url)
     try:
         yield Api(client, repo)
     finally:
@@ -119,42 +76,23 @@ def _read_event(path: str | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def split_issue_selection(values: list[str] | None) -> tuple[list[str], tuple[str, ...]]:
-    """(plain issue tokens, milestone:/label: queries). Queries keep their spaces: `milestone:Release 1.2`."""
-    plain: list[str] = []
-    queries: list[str] = []
-    for value in values or []:
-        for item in value.replace("\n", ",").split(","):
-            item = item.strip()
-            if not item:
-                continue
-            if item.lower().startswith(QUERY_PREFIXES):
-                kind, _, name = item.partition(":")
-                if not name.strip():
-                    raise QualifyError(f"--issues: {item!r} names no {kind.lower()} (expected e.g. {kind}:v1.4)")
-                queries.append(f"{kind.lower()}:{name.strip()}")
-            else:
-                plain.extend(item.split())
-    return plain, tuple(dict.fromkeys(queries))
-
-
 def _label_names(issue: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(lb.get("name", "")) for lb in issue.get("labels") or [] if isinstance(lb, dict))
 
 
 def resolve_issue_queries(
-    api: Api | None, queries: tuple[str, ...]
+    api: Api | None, queries: tuple[str, ...], *, name: str
 ) -> tuple[dict[int, str], dict[int, tuple[str, ...]]]:
     """Issue numbers selected by milestone:/label: queries (issue → query) and the labels the listing carried.
 
     Pull requests are left out (the issues API lists them too). No token: cannot evaluate, because
-    the release's defect list is unknown.
+    the release's defect list is unknown. `name` is the input as the user set it.
     """
     if not queries:
         return {}, {}
     if api is None:
         raise QualifyError(
-            f"--issues {', '.join(queries)} needs the GitHub API to list the issues, but there is no token or "
+            f"{name} {', '.join(queries)} needs the GitHub API to list the issues, but there is no token or "
             "repository; pass --token and --repo (in the Action, the `token` input with `issues: read`)"
         )
     selected: dict[int, str] = {}
@@ -169,7 +107,7 @@ def resolve_issue_queries(
                 params["labels"] = name
             issues = list(api.client.paginate(f"{api.repo.path}/issues", permission=ISSUES_READ, params=params))
         except GitHubError as exc:
-            raise QualifyError(f"--issues {query}: cannot list its issues: {api.error(exc)}") from None
+            raise QualifyError(f"{name} {query}: cannot list its issues: {api.error(exc)}") from None
         for issue in issues:
             if not isinstance(issue, dict) or "pull_request" in issue or not isinstance(issue.get("number"), int):
                 continue
@@ -177,7 +115,7 @@ def resolve_issue_queries(
             labels[issue["number"]] = _label_names(issue)
         if not any(v == query for v in selected.values()):
             raise QualifyError(
-                f"--issues {query}: no issue in {api.repo} has that {kind}; a release with no defects "
+                f"{name} {query}: no issue in {api.repo} has that {kind}; a release with no defects "
                 "selected is not qualified — check the name"
             )
     return selected, labels
@@ -210,7 +148,8 @@ def explain_selection(findings: list[Finding], from_query: Mapping[int, str]) ->
 
 def read_labels(
     api: Api | None,
-    opts: GitHubOptions,
+    github: GitHubContext,
+    policy: LabelPolicy,
     issues: list[int],
     known: Mapping[int, tuple[str, ...]] | None = None,
 ) -> tuple[LabelData | None, list[Finding]]:
@@ -224,7 +163,8 @@ def read_labels(
             Finding(
                 code="labels-skipped",
                 severity="warning",
-                message=f"label check skipped: {opts.skip_reason()}; the rules come from TRACKING.md declarations only",
+                message=f"label check skipped: {github.skip_reason()}; "
+                "the rules come from TRACKING.md declarations only",
                 hint="run in GitHub Actions with `permissions: issues: read`, or pass --token and --repo",
             )
         ]
@@ -240,32 +180,6 @@ def read_labels(
         except GitHubError as exc:
             errors[issue] = api.error(exc)
     data = LabelData(
-        labels=labels, errors=errors, real_api_labels=opts.real_api_labels, partner_labels=opts.partner_labels
+        labels=labels, errors=errors, real_api_labels=policy.real_api_labels, partner_labels=policy.partner_labels
     )
     return data, []
-
-
-def validate_sources(opts: GitHubOptions, *, flag_style: bool) -> None:
-    """The artifact inputs must name exactly one run source; refuse half-given combinations."""
-
-    def name(n: str) -> str:
-        return f"--{n}" if flag_style else f"input {n}"
-
-    has_source = opts.results_run_id is not None or bool(opts.results_workflow)
-    if opts.artifacts and not has_source:
-        raise QualifyError(
-            f"{name('real-results-artifact')}/{name('mock-results-artifact')} needs the run that uploaded it: "
-            f"{name('results-run-id')}, or {name('results-workflow')} with {name('results-branch')}"
-        )
-    if has_source and not opts.artifacts:
-        raise QualifyError(
-            f"{name('results-run-id')}/{name('results-workflow')} given without an artifact name: add "
-            f"{name('real-results-artifact')} and/or {name('mock-results-artifact')}"
-        )
-    if opts.results_run_id is not None and opts.results_workflow:
-        raise QualifyError(f"give {name('results-run-id')} or {name('results-workflow')}, not both")
-    if opts.results_workflow and not opts.results_branch:
-        raise QualifyError(
-            f"{name('results-workflow')} needs {name('results-branch')}: the branch whose latest successful run "
-            "holds the results"
-        )

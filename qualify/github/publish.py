@@ -11,6 +11,7 @@ from typing import Any
 from qualify.core.model import Finding, Verdict
 from qualify.github.client import CHECKS_WRITE, PULL_REQUESTS_WRITE, GitHubError
 from qualify.render import markdown as summary
+from qualify.settings import GitHubContext, PublishSettings
 
 MARKER = "<!-- qualify:sticky-report -->"
 MAX_COMMENT_CHARS = 65_536  # GitHub refuses longer issue comments
@@ -128,37 +129,41 @@ def _warning(code: str, message: str) -> Finding:
     )
 
 
-def publish(api: Any, opts: Any, verdict: Verdict | None, error: str | None, mode: str) -> list[Finding]:
+def publish(
+    api: Any, github: GitHubContext, wanted: PublishSettings, verdict: Verdict | None, error: str | None, mode: str
+) -> list[Finding]:
     """Post the sticky comment and/or the check run; problems come back as warnings."""
-    if not opts.comment and not opts.check_name:
+    if not wanted.comment and not wanted.check_name:
         return []
     if api is None:
-        return [_warning("publish-skipped", f"comment/check run skipped: {opts.skip_reason()}")]
-    report_md = (
-        summary.render_summary(verdict, opts.blob_base())
-        if verdict is not None
-        else summary.render_error_summary(error or "")
-    )
+        return [_warning("publish-skipped", f"comment/check run skipped: {github.skip_reason()}")]
+
+    def report(layout: str, max_chars: int) -> str:
+        if verdict is None:
+            return summary.render_error_summary(error or "")
+        return summary.render_markdown(verdict, github.blob_base(), layout=layout, max_chars=max_chars)
+
     warnings: list[Finding] = []
-    if opts.comment:
-        if opts.pr_number is None:
+    if wanted.comment:
+        if github.pr_number is None:
             warnings.append(
                 _warning("publish-skipped", "comment skipped: not a pull_request run (no pull request number)")
             )
         else:
             try:
-                upsert_comment(api, opts.pr_number, comment_body(report_md))
+                # The conversation column (780 px) would wrap the table to a few words a line: a list per defect.
+                upsert_comment(api, github.pr_number, comment_body(report("list", MAX_COMMENT_CHARS)))
             except GitHubError as exc:
                 warnings.append(
                     _warning("publish-failed", f"could not update the pull-request comment: {api.error(exc)}")
                 )
-    if opts.check_name:
-        head = opts.head_sha or opts.sha
+    if wanted.check_name:
+        head = github.head_sha or github.sha
         if not head:
             warnings.append(_warning("publish-skipped", "check run skipped: no commit to attach it to (GITHUB_SHA)"))
         else:
             try:
-                check_run(api, opts.check_name, head, verdict, error, report_md, mode)
+                check_run(api, wanted.check_name, head, verdict, error, report("table", MAX_CHECK_TEXT), mode)
             except GitHubError as exc:
                 warnings.append(_warning("publish-failed", f"could not create the check run: {api.error(exc)}"))
     return warnings

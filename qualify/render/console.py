@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qualify.core.model import Finding, Status, Verdict
-from qualify.core.policy import evidence_missing
+from qualify.core.model import Finding, FlowRecord, Status, Verdict
+from qualify.core.policy import evidence_missing, flow_incomplete
 
 _MARK = {Status.PASSED: "pass", Status.FAILED: "FAIL", Status.SKIPPED: "skip", Status.NOT_FOUND: "MISSING"}
 
@@ -17,6 +17,15 @@ def _finding(f: Finding) -> str:
     return f"  {where}{f.code}{waived}: {job}{test}{f.message}{hint}"
 
 
+def _ladder(flow: FlowRecord) -> str:
+    marks = []
+    missed = False
+    for s in flow.steps:
+        marks.append(("✓ " if s.seen else ("· " if missed else "✗ ")) + s.name)
+        missed = missed or not s.seen
+    return " → ".join(marks)
+
+
 def render_text(verdict: Verdict) -> str:
     out = []
     for d in verdict.defects:
@@ -24,10 +33,16 @@ def render_text(verdict: Verdict) -> str:
         out.append(f"#{d.defect.issue} {d.defect.title} ({d.defect.tracking}) — {state}; rules: {', '.join(d.rules)}")
         for er in d.entries:
             jobs = "  ".join(
-                f"{job}: {_MARK[m.status]}" + (" (NO EVIDENCE)" if evidence_missing(er, job) else "")
+                f"{job}: {_MARK[m.status]}"
+                + (" (NO EVIDENCE)" if evidence_missing(er, job) else "")
+                + (" (STEPS MISSING)" if flow_incomplete(er, job) else "")
                 for job, m in er.matches.items()
             )
             out.append(f"    [{er.entry.kind}] {er.entry.test}  ->  {jobs}")
+            flow = er.matches["real"].flow if "real" in er.matches else None
+            if flow is not None and flow.case is not None:
+                state = "INCOMPLETE" if flow_incomplete(er, "real") else "complete"
+                out.append(f"        steps (real, {flow.case.source}:{flow.case.line}, {state}): {_ladder(flow)}")
         if d.undeclared:
             more = f" (+{d.undeclared_more} more testcases)" if d.undeclared_more else ""
             out.append(f"    undeclared tests mentioning #{d.defect.issue}: {len(d.undeclared)}{more} (see warnings)")

@@ -5,7 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from qualify import __version__
-from qualify.core.model import EVIDENCE_JOB, CoverageEntry, DefectResult, Match, TestCase, Verdict
+from qualify.core.model import (
+    EVIDENCE_JOB,
+    CoverageEntry,
+    DefectResult,
+    EntryResult,
+    EventsRecord,
+    Finding,
+    FlowRecord,
+    Match,
+    TestCase,
+    TraceNote,
+    Verdict,
+)
+from qualify.core.policy import entry_drift
 
 
 def _case(case: TestCase) -> dict[str, object]:
@@ -32,6 +45,53 @@ def _evidence(entry: CoverageEntry, m: Match) -> dict[str, object]:
     }
 
 
+def _run(case: TestCase | None) -> dict[str, object] | None:
+    return None if case is None else {"name": case.name, "source": case.source, "line": case.line}
+
+
+def _notes(notes: tuple[TraceNote, ...]) -> list[dict[str, str]]:
+    return [{"path": n.path, "reason": n.reason} for n in notes]
+
+
+def _flow(flow: FlowRecord) -> dict[str, object]:
+    return {
+        "complete": flow.complete > 0,
+        "runs_searched": flow.checked,
+        "runs_complete": flow.complete,
+        "runs_not_searched": flow.unchecked,
+        "problem": flow.problem,
+        "testcase": _run(flow.case),
+        "unread": _notes(flow.notes),
+    }
+
+
+def _events(events: EventsRecord) -> dict[str, object]:
+    return {
+        "order": list(events.order),
+        "truncated": events.truncated,
+        "runs_searched": events.checked,
+        "testcase": _run(events.case),
+        "unread": _notes(events.notes),
+    }
+
+
+def _drift(er: EntryResult) -> list[dict[str, object]] | None:
+    """Pairs of events the mock and the real run show in opposite orders, and one-sided events."""
+    if not any(m.events is not None for m in er.matches.values()):
+        return None
+    d = entry_drift(er)
+    if d is None:
+        return []
+    out: list[dict[str, object]] = [{"mock": [y, x], "real": [x, y]} for x, y in d.pairs]
+    if d.more_pairs:
+        out.append({"more_pairs": d.more_pairs})
+    if d.mock_only:
+        out.append({"mock_only": list(d.mock_only)})
+    if d.real_only:
+        out.append({"real_only": list(d.real_only)})
+    return out
+
+
 def _match(m: Match, entry: CoverageEntry, job: str) -> dict[str, object]:
     out = {
         "status": str(m.status),
@@ -46,6 +106,11 @@ def _match(m: Match, entry: CoverageEntry, job: str) -> dict[str, object]:
     }
     if entry.evidence and job == EVIDENCE_JOB:
         out["evidence"] = _evidence(entry, m)
+    if m.flow is not None:
+        out["steps"] = [{"name": s.name, "seen": s.seen, "line": s.line, "where": s.where} for s in m.flow.steps]
+        out["flow"] = _flow(m.flow)
+    if m.events is not None:
+        out["events"] = _events(m.events)
     return out
 
 
@@ -61,6 +126,8 @@ def _defect(d: DefectResult) -> dict[str, object]:
         "area": list(defect.areas),
         "partner": defect.partner,
         "scenario": defect.scenario,
+        "scenario_steps": [{"name": s.name, "pattern": s.pattern, "line": s.line} for s in defect.steps],
+        "events": defect.events,
         "exception": None
         if defect.waiver is None
         else {
@@ -70,23 +137,28 @@ def _defect(d: DefectResult) -> dict[str, object]:
         },
         "problems": [f.as_dict() for f in d.problems],
         "warnings": [f.as_dict() for f in d.findings if f.severity == "warning" or f.waived],
-        "coverage": [
-            {
-                "test": er.entry.test,
-                "file": er.entry.file,
-                "kind": er.entry.kind,
-                "jobs": list(er.entry.jobs),
-                "line": er.entry.line,
-                "results": {job: _match(m, er.entry, job) for job, m in er.matches.items()},
-            }
-            for er in d.entries
-        ],
+        "coverage": [_entry(er) for er in d.entries],
         "undeclared_candidates": [
             {"name": c.name, "jobs": list(c.jobs), "file": c.file, "source": c.source, "line": c.line}
             for c in d.undeclared
         ],
         "undeclared_more": d.undeclared_more,
     }
+
+
+def _entry(er: EntryResult) -> dict[str, object]:
+    out: dict[str, object] = {
+        "test": er.entry.test,
+        "file": er.entry.file,
+        "kind": er.entry.kind,
+        "jobs": list(er.entry.jobs),
+        "line": er.entry.line,
+        "results": {job: _match(m, er.entry, job) for job, m in er.matches.items()},
+    }
+    drift = _drift(er)
+    if drift is not None:
+        out["drift"] = drift
+    return out
 
 
 def build_report(verdict: Verdict) -> dict[str, object]:
@@ -101,15 +173,20 @@ def build_report(verdict: Verdict) -> dict[str, object]:
     }
 
 
-def error_report(message: str) -> dict[str, object]:
-    """The report written when the check could not be evaluated at all: never qualified."""
+def error_report(message: str, code: str = "could-not-evaluate") -> dict[str, object]:
+    """The report written when the check could not be evaluated at all: never qualified.
+
+    The reason is also its one problem, so `problems` is empty exactly when the report says
+    qualified, and the Action's `problems` output (its length) is never 0 without a verdict.
+    """
     return {
         "qualify_version": __version__,
         "qualified": False,
         "error": message,
-        "problems": [],
+        "problems": [Finding(code=code, message=message).as_dict()],
         "warnings": [],
         "defects": [],
         "not_declared": [],
         "results": {},
+        "error_code": code,
     }

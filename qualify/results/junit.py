@@ -5,6 +5,8 @@ element (`_Reading`), so memory stays flat whatever the file size and a plain pa
 two small method calls. Each testcase is classified from the tags of the result elements below it,
 as junitparser's xunit2 model reads them (flakyFailure/rerunFailure included). The parser knows no
 positions: the line of a kept testcase is read from the file's bytes afterwards (`_StartLines`).
+Kept testcases that `capture` asks for also carry their properties, bounded system-out and the
+`[[ATTACHMENT|path]]` lines of their whole system-out, all read as the text streams past.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from lxml import etree
 
 from qualify.core.model import JobCounts, Outcome, TestCase
 from qualify.errors import QualifyError
+from qualify.results.attachments import MAX_ATTACHMENTS, MAX_REF_CHARS, refs_in
+
+if TYPE_CHECKING:  # common.py imports this module's helpers
+    from qualify.results.common import Capture, Keep
 
 _ROOTS = ("testsuites", "testsuite")
 # Elements junitparser's xunit2 model reads as results: final ones, then interim ones (failed tries).
@@ -121,7 +127,7 @@ def _explain_xml(message: str) -> str:
     """One clear line for a libxml2 message: limits named plainly, no `XML_PARSE_HUGE` advice."""
     for needle, meaning in _XML_LIMITS:
         if needle in message:
-            return f"malformed XML: {meaning}; JUnit results never need this, the file is broken or hostile"
+            return f"malformed XML: {meaning}; test results never need this, the file is broken or hostile"
     return "malformed XML: " + " ".join(message.split())
 
 
@@ -187,21 +193,107 @@ class _Text:
         return self.head + "\n…\n" + text[-(self.limit // 2) :]
 
 
+# A run of spaces/tabs this long says all a longer one would to `refs_in` (its path is cut at
+# MAX_REF_CHARS + 1 characters), so `_RefLines` keeps runs no longer.
+_REF_SPACES = MAX_REF_CHARS + 2
+_REF_HEAD = _REF_SPACES + len("[[ATTACHMENT|") + MAX_REF_CHARS + 2  # a long line's start that is kept
+_REF_TAIL = _REF_SPACES + 8  # a long line's end that is kept: its `]]`, spaces and `\r`
+_REF_LINE_START = "[[ATTACHMENT|"
+_LONG_SPACES = re.compile(f"[ \\t]{{{_REF_SPACES + 1},}}")
+
+
+class _RefLines:
+    """`refs_in` over a system-out that arrives in pieces: the `[[ATTACHMENT|path]]` lines of the
+    whole text (not only of the bounded part kept as output), into `found`, at most `limit` in all.
+
+    Only the line being read is held, and a long one only as far as it can change the answer: its
+    start (the path is cut at MAX_REF_CHARS + 1 characters anyway) and its end (`]]`, spaces, `\r`);
+    a line that can no longer be a reference is skipped to its end. Memory stays bounded and the
+    work linear however the text is cut into pieces (libxml2 hands one per entity reference).
+    """
+
+    __slots__ = ("dead", "found", "limit", "parts", "size")
+
+    def __init__(self, found: list[str], limit: int) -> None:
+        self.found = found
+        self.limit = limit
+        self.parts: list[str] = []  # the line being read, in pieces (the first one may be squeezed)
+        self.size = 0
+        self.dead = False  # the line being read can be no reference: skip to its end
+
+    def add(self, text: str) -> None:
+        if len(self.found) >= self.limit:
+            return
+        end = text.rfind("\n")
+        if end < 0:
+            if not self.dead:
+                self.parts.append(text)
+                self.size += len(text)
+                if self.size > 2 * (_REF_HEAD + _REF_TAIL):
+                    self._squeeze()
+            return
+        first = text.find("\n")
+        line = "" if self.dead else "".join(self.parts) + text[: first + 1]
+        self.parts, self.size, self.dead = [], 0, False
+        self._scan(line)
+        self._scan(text[first + 1 : end + 1])
+        self.add(text[end + 1 :])
+
+    def close(self) -> None:
+        """The text ends (a last line without a newline)."""
+        if not self.dead and self.parts:
+            self._scan("".join(self.parts))
+        self.parts, self.size, self.dead = [], 0, False
+
+    def _scan(self, text: str) -> None:
+        room = self.limit - len(self.found)
+        if text and room > 0:
+            self.found.extend(refs_in(text, room))
+
+    def _squeeze(self) -> None:
+        """Keep of the long line being read what `refs_in` can still see: long runs of spaces cut to
+        _REF_SPACES, then its first _REF_HEAD and last _REF_TAIL characters with a non-space between
+        (no `]]` or `\r` is dropped: a line with `\r` before its end is no reference)."""
+        line = _LONG_SPACES.sub(" " * _REF_SPACES, "".join(self.parts))
+        if not line.lstrip(" \t").startswith(_REF_LINE_START) or "\r" in line[:-1]:
+            self.parts, self.size, self.dead = [], 0, True
+            return
+        if len(line) > _REF_HEAD + _REF_TAIL + 1:
+            line = line[:_REF_HEAD] + "x" + line[-_REF_TAIL:]
+        self.parts, self.size = [line], len(line)
+
+
 class _Kept:
     """What a kept testcase carries past its start tag: where it is, and its evidence (capture)."""
 
-    __slots__ = ("depth", "in_properties", "ordinal", "out_size", "output", "properties", "suites", "text", "text_name")
+    __slots__ = (
+        "captured",
+        "depth",
+        "in_properties",
+        "ordinal",
+        "out_size",
+        "output",
+        "properties",
+        "reading_refs",
+        "refs",
+        "suites",
+        "text",
+        "text_name",
+    )
 
     def __init__(self, ordinal: int, suites: tuple[tuple[str, str | None], ...]) -> None:
         self.ordinal = ordinal  # its start tag's rank among the file's testcase start tags
         self.suites = suites  # the testsuites around it: (name, file), outermost first
+        self.captured = False  # `capture` wants its properties, system-out and attachment paths
         self.depth = 0
         self.properties: list[tuple[str, str]] = []
         self.output: list[str] = []
         self.out_size = 0
+        self.refs: list[str] = []  # `[[ATTACHMENT|path]]` paths of its system-out (one more than read: more)
         self.in_properties = False
-        self.text: _Text | None = None  # system-out or property text being read
+        self.text: _Text | None = None  # system-out or property text being read (None: not kept as text)
         self.text_name: str | None = None  # the property it is the value of; None: system-out
+        self.reading_refs: _RefLines | None = None  # the system-out being read, for attachment lines
 
 
 _Done = tuple[dict[str, str], _Kept, Outcome, bool]  # a kept testcase: attributes, what it carries, outcome, flaky
@@ -217,7 +309,7 @@ class _Reading:
     `attrib`/`kinds`/`kept`; testcases inside testcases (rare) push the outer one on `outer`.
     """
 
-    def __init__(self, keep: Callable[[str, dict[str, str]], bool] | None) -> None:
+    def __init__(self, keep: Keep | None) -> None:
         self.keep = keep
         self.result_kinds = _result_kinds()
         self.testcases = self.failed = self.skipped = self.flaky = 0
@@ -288,12 +380,14 @@ class _Reading:
 
 
 class _CapturingReading(_Reading):
-    """`_Reading` that also keeps, for kept testcases, the properties and system-out directly under
-    them (bounded), for `evidence:` checks. Only then does text reach Python (`data`). An element's
-    text is what comes before its first child, as lxml's `.text`."""
+    """`_Reading` that also keeps, for kept testcases that `capture` wants (True: all of them), the
+    properties and system-out directly under them (bounded) and the `[[ATTACHMENT|path]]` lines of
+    that whole system-out, for `evidence:` checks and traces. Only then does text reach Python
+    (`data`). An element's text is what comes before its first child, as lxml's `.text`."""
 
-    def __init__(self, keep: Callable[[str, dict[str, str]], bool] | None) -> None:
+    def __init__(self, keep: Keep | None, capture: Callable[[str], bool] | bool) -> None:
         super().__init__(keep)
+        self.capture = capture
         self.depth = 0
         self.reading: _Kept | None = None  # the kept testcase whose text is being read
 
@@ -307,11 +401,20 @@ class _CapturingReading(_Reading):
             return
         if tag == "testcase":
             case.depth = self.depth
+            capture = self.capture
+            case.captured = capture is True or bool(capture(attrib.get("name") or ""))  # type: ignore[operator]
+            return
+        if not case.captured:
             return
         below = self.depth - case.depth
         if below == 1:
-            if tag == "system-out" and case.out_size <= MAX_OUTPUT_CHARS:
-                self._read(case, _Text(MAX_OUTPUT_CHARS), None)
+            if tag == "system-out":
+                # Attachment lines are taken from the whole system-out, the output only while it fits.
+                text = _Text(MAX_OUTPUT_CHARS) if case.out_size <= MAX_OUTPUT_CHARS else None
+                refs = _RefLines(case.refs, MAX_ATTACHMENTS + 1) if len(case.refs) <= MAX_ATTACHMENTS else None
+                if text is not None or refs is not None:
+                    case.reading_refs = refs
+                    self._read(case, text, None)
             elif tag == "properties":
                 case.in_properties = True
         elif below == 2 and tag == "property" and case.in_properties and len(case.properties) < MAX_PROPERTIES:
@@ -324,8 +427,11 @@ class _CapturingReading(_Reading):
 
     def data(self, text: str) -> None:
         reading = self.reading
-        if reading is not None and reading.text is not None:
-            reading.text.add(text)
+        if reading is not None:
+            if reading.text is not None:
+                reading.text.add(text)
+            if reading.reading_refs is not None:
+                reading.reading_refs.add(text)
 
     def end(self, tag: str) -> None:
         if self.reading is not None:
@@ -336,14 +442,19 @@ class _CapturingReading(_Reading):
         self.depth -= 1
         super().end(tag)
 
-    def _read(self, case: _Kept, text: _Text, name: str | None) -> None:
+    def _read(self, case: _Kept, text: _Text | None, name: str | None) -> None:
         case.text, case.text_name = text, name
         self.reading = case
 
     def _finish(self) -> None:
         """The text being read ends: file it where it belongs."""
         case, self.reading = self.reading, None
-        if case is None or case.text is None:
+        if case is None:
+            return
+        if case.reading_refs is not None:
+            case.reading_refs.close()
+            case.reading_refs = None
+        if case.text is None:
             return
         value = case.text.value()
         case.text = None
@@ -470,15 +581,16 @@ def read_testcases(
     display: str,
     job: str,
     counts: JobCounts,
-    keep: Callable[[str, dict[str, str]], bool] | None = None,
-    capture: bool = False,
+    keep: Keep | None = None,
+    capture: Capture = False,
 ) -> Iterator[TestCase]:
     """Yield the testcases of one file that `keep(name, attributes)` wants; count every testcase in
-    `counts`. With `capture`, kept testcases also carry their properties and (bounded) system-out.
+    `counts`. With `capture` (True, or a predicate on the name), kept testcases also carry their
+    properties, (bounded) system-out and the paths it attaches.
 
     Raises QualifyError naming the file (and line) when it is not readable JUnit XML.
     """
-    reading = (_CapturingReading if capture else _Reading)(keep)
+    reading = _CapturingReading(keep, capture) if capture else _Reading(keep)
     lines = _StartLines(path)
     etree.clear_error_log()
     try:
@@ -548,4 +660,5 @@ def _testcases(done: list[_Done], job: str, display: str, lines: _StartLines) ->
             line=lines.line_of(kept.ordinal),
             properties=tuple(kept.properties),
             output=_bounded("\n".join(kept.output), MAX_OUTPUT_CHARS) if kept.output else "",
+            attachments=tuple(kept.refs),
         )

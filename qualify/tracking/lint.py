@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import qualify
-from qualify.app.check import MAX_TRACKING_BYTES, read_tracking_file
+from qualify.app.check import DEFAULT_TRACKING, MAX_TRACKING_BYTES, read_tracking_file
 from qualify.core.model import Defect, Finding
+from qualify.core.rules import DEFAULT_REAL_API_AREAS
 from qualify.errors import QualifyError
 from qualify.tracking.parse import raw_block
 from qualify.tracking.schema import SchemaError, Validator, Violation, to_json_data
+from qualify.workspace import TRACKING_IN_DIRECTORY, search, searched
 
 SCHEMA_NAME = "tracking.schema.json"
 
@@ -65,8 +67,8 @@ def schema_violations(text: str, validator: Validator) -> list[tuple[int, Violat
     return [(_line_of(document, v.path, 1), v) for v in validator.errors(to_json_data(document))]
 
 
-def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend", "proxy")) -> list[Finding]:
-    """Problems visible from the declaration alone, before any results are read."""
+def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = DEFAULT_REAL_API_AREAS) -> list[Finding]:
+    """Problems (and warnings) visible from the declaration alone, before any results are read."""
     at = dict(issue=defect.issue, file=defect.tracking, line=defect.line)
     found: list[Finding] = []
     if not any("mock" in e.jobs for e in defect.coverage):
@@ -80,7 +82,8 @@ def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend"
             found.append(
                 Finding(code="scenario-undocumented", message="`partner` is set but `scenario` is missing", **at)
             )
-        if not any(e.kind == "scenario" and "real" in e.jobs for e in defect.coverage):
+        scenario_tests = [e for e in defect.coverage if e.kind == "scenario" and "real" in e.jobs]
+        if not scenario_tests:
             found.append(
                 Finding(
                     code="partner-scenario-not-covered",
@@ -88,6 +91,27 @@ def static_findings(defect: Defect, real_api_areas: tuple[str, ...] = ("backend"
                     **at,
                 )
             )
+        elif defect.scenario and not defect.steps:
+            found.append(
+                Finding(
+                    code="scenario-unverified",
+                    severity="warning",
+                    message=(
+                        f"`scenario` is a sentence, so the gate cannot check that “{scenario_tests[0].test}” "
+                        "runs the partner's flow; list the steps (`- step name: 'pattern'`) to let it check"
+                    ),
+                    **{**at, "line": defect.scenario_line or defect.line},
+                )
+            )
+    if defect.events and not any({"mock", "real"} <= set(e.jobs) for e in defect.coverage):
+        found.append(
+            Finding(
+                code="mock-drift",
+                severity="warning",
+                message="`events` is set, but no declared test runs in both jobs: there is no mock run to compare",
+                **{**at, "line": defect.events_line or defect.line},
+            )
+        )
     return found
 
 
@@ -105,14 +129,43 @@ def _schema_lines(path: Path, display: str, validator: Validator, skip_line: int
     return list(dict.fromkeys(lines))
 
 
-def lint_files(paths: list[Path], out: TextIO, validator: Validator | None = None) -> int:
+def lint_targets(args: list[str], workspace: Path) -> list[tuple[Path, str]]:
+    """The files `qualify lint ARGS` reads, as (path, how to show it): each argument a file, a
+    directory (every TRACKING.md under it) or a glob expanded as `check` expands it; none means
+    check's default glob. Paths typed may lie anywhere; links met under them must stay inside them
+    or the workspace (the pre-commit hook and CI lint pull-request content)."""
+    files: dict[Path, str] = {}
+    for arg in args or [DEFAULT_TRACKING]:
+        found = search([arg], workspace, what="TRACKING.md", typed_outside=True, in_directory=TRACKING_IN_DIRECTORY)
+        if not found.files:
+            raise QualifyError(_nothing_to_lint(arg, args, workspace), code="usage")
+        for f in found.files:
+            files.setdefault(f.real, f.display)
+    return [(real, display) for real, display in files.items()]
+
+
+def _nothing_to_lint(arg: str, args: list[str], workspace: Path) -> str:
+    where = searched([arg], workspace, TRACKING_IN_DIRECTORY)
+    if not args:
+        return (
+            f"no file to lint: the default {DEFAULT_TRACKING} matched no file ({where}); "
+            "name files or directories, e.g. qualify lint path/to/TRACKING.md"
+        )
+    if (workspace / arg).is_dir():
+        return f"{arg}: no TRACKING.md under this directory ({where})"
+    if any(c in arg for c in "*?["):
+        return f"{arg!r} matched no file ({where})"
+    return f"{arg}: no such file or directory"
+
+
+def lint_files(paths: list[tuple[Path, str]], out: TextIO, validator: Validator | None = None) -> int:
+    """Lint each (path, display) file; 1 on any problem."""
     # TRACKING.md text (titles, keys) reaches these lines; in an Actions log a line starting `::`
     # would be a workflow command. The pre-commit hook and CI run lint on pull-request content.
     out = _PlainLines(out)
     validator = validator or load_validator()
     problems = 0
-    for path in paths:
-        display = str(path)
+    for path, display in paths:
         if not path.is_file():
             raise QualifyError("no such file", display)
         read = read_tracking_file(path, display)
@@ -131,6 +184,9 @@ def lint_files(paths: list[Path], out: TextIO, validator: Validator | None = Non
             out.write(f"{display}:1: warning: no qualify block; this file is not checked\n")
         else:
             for f in static_findings(read.defect):
+                if f.severity == "warning":  # said, but not a problem: the block can still qualify
+                    out.write(f"{display}:{f.line}: warning: {f.code}: {f.message}\n")
+                    continue
                 out.write(f"{display}:{f.line}: {f.code}: {f.message}\n")
                 problems += 1
     out.write(f"{len(paths)} file(s) checked, {problems} problem(s)\n")

@@ -13,15 +13,29 @@ from typing import Any
 
 import yaml
 
-from qualify.core.model import EVIDENCE_JOB, JOBS, KINDS, CoverageEntry, Defect, Evidence, Finding, TrackingRead, Waiver
+from qualify.core.model import (
+    EVIDENCE_JOB,
+    JOBS,
+    KINDS,
+    CoverageEntry,
+    Defect,
+    Evidence,
+    Finding,
+    Step,
+    TrackingRead,
+    Waiver,
+)
+from qualify.tracking.yaml_words import YamlProblem, explain
 
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*yaml[ \t]+qualify[ \t]*$")
 _ISSUE_IN_PATH = re.compile(r"(?:issue|gh|bug)?[-_ #]?(\d+)$", re.IGNORECASE)
 
-_TOP_KEYS = {"issue", "title", "area", "partner", "scenario", "coverage", "exception"}
+_TOP_KEYS = {"issue", "title", "area", "partner", "scenario", "events", "coverage", "exception"}
 _ENTRY_KEYS = {"test", "file", "kind", "jobs", "evidence"}
 _EVIDENCE_KEYS = {"property", "matches", "output"}
 MAX_PATTERN_CHARS = 500
+MAX_STEPS = 64  # scenario steps; a partner's flow is a handful
+MAX_STEP_NAME_CHARS = 200
 _WAIVER_KEYS = {"reason", "approved-by", "expires"}
 
 # A qualify block is a few dozen lines. Bound it so YAML cannot be made to cost what it could:
@@ -238,12 +252,40 @@ def _load_yaml(block: _Block) -> Any:
             pass  # re-read below: the pure-Python loader words and locates errors as documented
         return _compose(_Loader, block)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + block.first_line if mark is not None else block.first_line
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise _Invalid(f"YAML error: {problem}", line) from None
+        raise _yaml_invalid(exc, block) from None
     except RecursionError:
         raise _Invalid("YAML nested too deeply; a qualify block needs a few levels", block.first_line) from None
+
+
+def _yaml_invalid(exc: yaml.YAMLError, block: _Block) -> _Invalid:
+    """PyYAML's error as a sentence in plain words beside the line to fix, PyYAML's own text after it."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + block.first_line if mark is not None else block.first_line
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    lines = block.text.split("\n")
+
+    def text(file_line: int) -> str:
+        i = file_line - block.first_line
+        return lines[i] if 0 <= i < len(lines) else ""
+
+    problem_at = YamlProblem(
+        problem=problem,
+        context=context,
+        line=line,
+        column=mark.column if mark is not None else 0,
+        context_line=context_mark.line + block.first_line if context_mark is not None else None,
+        text=text,
+    )
+    try:
+        plain = explain(problem_at)
+    except Exception:  # noqa: BLE001 - the plain words are a courtesy: PyYAML's own text is enough
+        plain = None
+    original = f"{context}, {problem}" if context else problem
+    if plain is None:
+        return _Invalid(f"YAML error: {original}", line)
+    return _Invalid(f"YAML error: {plain.sentence} (PyYAML: {original})", plain.line)
 
 
 def _find_block(text: str) -> tuple[dict | None, _Block | None]:
@@ -301,9 +343,12 @@ def _string_list(mapping: dict, key: str) -> tuple[str, ...]:
 def _unknown_keys(mapping: dict, allowed: set[str], where: str) -> None:
     extra = [k for k in mapping if k not in allowed]
     if extra:
+        key = extra[0]
+        # `issue:: 1` is the key `issue:` to YAML: a doubled colon.
+        doubled = f"; write one colon: `{key.rstrip(':')}: …`" if isinstance(key, str) and key.endswith(":") else ""
         raise _Invalid(
-            f"unknown key {extra[0]!r} in {where} (allowed: {', '.join(sorted(allowed))})",
-            _line(mapping, extra[0]),
+            f"unknown key {key!r} in {where} (allowed: {', '.join(sorted(allowed))}){doubled}",
+            _line(mapping, key),
         )
 
 
@@ -345,24 +390,25 @@ def nested_repeat(pattern: str) -> bool:
         return False
 
 
-def _pattern(mapping: dict, key: str, where: str) -> str:
+def _pattern(mapping: dict, key: str, where: str, what: str | None = None) -> str:
     value = mapping.get(key)
     line = _line(mapping, key)
+    what = what or f"`{key}` in {where}"
     if not isinstance(value, str) or not value:
-        raise _Invalid(f"`{key}` in {where} must be a non-empty regular expression, got {value!r}", line)
+        raise _Invalid(f"{what} must be a non-empty regular expression, got {value!r}", line)
     if len(value) > MAX_PATTERN_CHARS:
-        raise _Invalid(f"`{key}` in {where} is longer than {MAX_PATTERN_CHARS} characters", line)
+        raise _Invalid(f"{what} is longer than {MAX_PATTERN_CHARS} characters", line)
     try:
         re.compile(value)
     except re.error as exc:
         raise _Invalid(
-            f"`{key}` in {where} is not a valid regular expression: {exc.msg} (at position {exc.pos}); "
+            f"{what} is not a valid regular expression: {exc.msg} (at position {exc.pos}); "
             "quote it with single quotes in YAML",
             line,
         ) from None
     if nested_repeat(value):
         raise _Invalid(
-            f"`{key}` in {where} nests a repetition in another one (like `(a+)+`), which can take exponential "
+            f"{what} nests a repetition in another one (like `(a+)+`), which can take exponential "
             "time; simplify it, or make the inner one possessive (`a++`) or atomic (`(?>a+)`)",
             line,
         )
@@ -426,6 +472,61 @@ def _entry(item: Any, index: int, fallback_line: int) -> CoverageEntry:
     )
 
 
+def _steps(data: dict, block_line: int) -> tuple[Step, ...]:
+    """`scenario` as a list of one-key mappings, step name -> regex a trace line must match, in order."""
+    value = data["scenario"]
+    line = _line(data, "scenario", block_line)
+    shape = "a list of steps such as `- connect: 'session\\.created'` (one step name and its pattern per item)"
+    if not value:
+        raise _Invalid(f"`scenario` must be the partner's flow as text, or {shape}", line)
+    if len(value) > MAX_STEPS:
+        raise _Invalid(f"`scenario` lists {len(value)} steps, more than {MAX_STEPS}", line)
+    steps: list[Step] = []
+    names: dict[str, int] = {}
+    for i, item in enumerate(value):
+        at = f"scenario step {i + 1}"
+        if not isinstance(item, dict) or len(item) != 1:
+            raise _Invalid(
+                f"{at} must be one `name: pattern` mapping; `scenario` is {shape}", _line(item, fallback=line)
+            )
+        (key,) = item
+        item_line = _line(item, key, line)
+        if not isinstance(key, str) or not key.strip():
+            raise _Invalid(f"{at}: the step name must be non-empty text, got {key!r}", item_line)
+        name = " ".join(key.split())
+        if len(name) > MAX_STEP_NAME_CHARS:
+            raise _Invalid(f"{at}: the step name is longer than {MAX_STEP_NAME_CHARS} characters", item_line)
+        if name in names:
+            raise _Invalid(
+                f"{at}: step {name!r} is listed twice (first as step {names[name]}); name steps apart", item_line
+            )
+        names[name] = i + 1
+        pattern = _pattern(item, key, at, f"the pattern of {at} ({name})")
+        steps.append(Step(name=name, pattern=pattern, line=item_line))
+    return tuple(steps)
+
+
+def _scenario(data: dict, block_line: int) -> tuple[str | None, tuple[Step, ...]]:
+    if isinstance(data.get("scenario"), list):
+        steps = _steps(data, block_line)
+        return " → ".join(s.name for s in steps), steps
+    return _text(data, "scenario", required=False), ()
+
+
+def _events(data: dict, block_line: int) -> str | None:
+    """`events`: a regex whose one group names an event in a trace line."""
+    if data.get("events") is None:
+        return None
+    pattern = _pattern(data, "events", "the qualify block", "`events`")
+    if re.compile(pattern).groups != 1:
+        raise _Invalid(
+            "`events` must have exactly one group `( )`, around the event's name (make other groups "
+            'non-capturing: `(?: )`), e.g. \'"type":\\s*"([\\w.]+)"\'',
+            _line(data, "events", block_line),
+        )
+    return pattern
+
+
 def _waiver(value: Any, line: int) -> Waiver | None:
     if value is None:
         return None
@@ -460,16 +561,22 @@ def _defect(data: Any, path: str, block_line: int) -> Defect:
             "`coverage` must be a non-empty list of tests (- test: ...)", _line(data, "coverage", block_line)
         )
     cov_line = _line(data, "coverage", block_line)
+    scenario, steps = _scenario(data, block_line)
+    events = _events(data, block_line)
     return Defect(
         issue=issue,
         title=_text(data, "title", required=False) or "",
         areas=tuple(a.lower() for a in _string_list(data, "area")),
         partner=_text(data, "partner", required=False),
-        scenario=_text(data, "scenario", required=False),
+        scenario=scenario,
         coverage=tuple(_entry(item, i, cov_line) for i, item in enumerate(coverage)),
         waiver=_waiver(data.get("exception"), _line(data, "exception", block_line)),
         tracking=path,
         line=block_line,
+        steps=steps,
+        scenario_line=_line(data, "scenario", block_line) if "scenario" in data else None,
+        events=events,
+        events_line=_line(data, "events", block_line) if events is not None else None,
     )
 
 

@@ -18,7 +18,7 @@ Path = tuple[str | int, ...]
 
 _VALIDATING = {
     "type", "properties", "required", "additionalProperties", "enum", "pattern", "items", "minItems",
-    "minimum", "format", "$ref", "$defs", "anyOf", "oneOf",
+    "minimum", "format", "$ref", "$defs", "anyOf", "oneOf", "minProperties", "maxProperties", "propertyNames",
 }  # fmt: skip
 _ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "default", "examples"}
 _FORMATS = {"date", "regex"}
@@ -107,7 +107,7 @@ class Validator:
             if key in ("properties", "$defs"):
                 for name, sub in value.items():
                     self._check_keywords(sub, f"{where}/{key}/{name}")
-            elif key in ("items",) or (key == "additionalProperties" and isinstance(value, dict)):
+            elif key in ("items", "propertyNames") or (key == "additionalProperties" and isinstance(value, dict)):
                 self._check_keywords(value, f"{where}/{key}")
             elif key in ("anyOf", "oneOf"):
                 for i, sub in enumerate(value):
@@ -164,6 +164,14 @@ class Validator:
         for name in schema.get("required", ()):
             if name not in value:
                 yield Violation(path, f"`{name}` is required")
+        if "minProperties" in schema and len(value) < schema["minProperties"]:
+            yield Violation(path, f"must have at least {schema['minProperties']} key(s)")
+        if "maxProperties" in schema and len(value) > schema["maxProperties"]:
+            yield Violation(path, f"must have at most {schema['maxProperties']} key(s), got {len(value)}")
+        if "propertyNames" in schema:
+            for key in value:
+                for v in self._walk(key, schema["propertyNames"], path):
+                    yield Violation((*path, key), f"key {key!r}: {v.message}")
         extra = schema.get("additionalProperties", True)
         for key, item in value.items():
             if key in props:

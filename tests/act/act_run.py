@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import sysconfig
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -422,3 +422,15 @@ def expected_run_line(run: str, gate_step: str, values: dict[str, str]) -> str |
         run,
     )
     return None if ANY_EXPR.search(text) else text
+
+
+def remove_act_leftovers(docker: Callable[..., subprocess.CompletedProcess[str]]) -> list[str]:
+    """Remove act's job containers and volumes (not its tool cache) from the daemon; their names."""
+    names = docker("ps", "-a", "--filter", "name=^act-", "--format", "{{.Names}}").stdout.split()
+    volumes = [v for v in docker("volume", "ls", "--format", "{{.Name}}").stdout.split() if v.startswith("act-")]
+    volumes = [v for v in volumes if v != "act-toolcache"]  # act's tool cache, meant to persist
+    if names:
+        docker("rm", "-f", *names, check=False)
+    if volumes:
+        docker("volume", "rm", "-f", *volumes, check=False)
+    return names + volumes

@@ -20,12 +20,16 @@ milestone (``github.ref_name`` of the tag push) holding the declared defect, lab
 TRACKING.md declares, plus an issue of another milestone whose TRACKING.md declares nothing (it
 would fail the release if the milestone were ignored) and a pull request (the issues API lists
 those too); on the event's pull request, someone's comment and qualify's sticky comment of an
-earlier run (``comment: true`` must edit it, not add another).
+earlier run (``comment: true`` must edit it, not add another). An artifact input that is a pattern
+(``real-junit-*``) is served as one shard per recorded file (``real-junit-1``, ``real-junit-2`` …)
+from a run whose jobs list holds the matching ``real-api (N)`` matrix; ``drop_shard`` leaves one
+shard's artifact out, as a shard job that failed before uploading would.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import re
 import secrets
 from collections.abc import Iterator
@@ -51,7 +55,7 @@ DECLARED_LABELS = ("proxy", "partner-reported", "bug")
 UNDECLARED_ISSUE = 470
 OTHER_MILESTONE = "v9.9.9"
 PULL_REQUEST = 471
-# The commit under test is older than the recorded JUnit timestamps (2026-11-25T06:44Z).
+# The commit under test is older than the recorded JUnit timestamps (examples/generate.sh's run).
 COMMIT_TIME = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
 # A commit the stale run tested, which does not include the commit under test.
 OLD_SHA = "fedcba9876543210fedcba9876543210fedcba98"
@@ -124,8 +128,18 @@ class ApiStandIn:
         return gate_inputs(self.recipe)
 
 
+def shard_name(pattern: str, index: int) -> str:
+    """The artifact name shard `index` of a matrix gives for the recipe's pattern."""
+    assert pattern.count("*") == 1 and not set(pattern) & set("?["), f"teach api_stand_in the pattern {pattern!r}"
+    name = pattern.replace("*", str(index))
+    assert fnmatch.fnmatchcase(name, pattern)
+    return name
+
+
 @contextmanager
-def serving(recipe: Recipe, scenario: str, *, results_sha: str = SHA) -> Iterator[ApiStandIn]:
+def serving(
+    recipe: Recipe, scenario: str, *, results_sha: str = SHA, drop_shard: int | None = None
+) -> Iterator[ApiStandIn]:
     """The stand-in, seeded for ``recipe`` on ``scenario``, serving on loopback while in the block."""
     gh = FakeGitHub(OWNER, REPO, prefix=API_PREFIX)
     token = "act-dummy-" + secrets.token_hex(12)
@@ -144,9 +158,25 @@ def serving(recipe: Recipe, scenario: str, *, results_sha: str = SHA) -> Iterato
         for job, name in artifacts.items():
             if name:
                 folder = EXAMPLES / "runs" / scenario / job
-                files = {p.name: p.read_bytes() for p in sorted(folder.glob("*.xml"))}
+                # The folder as upload-artifact zips it: the results and the trace files they attach.
+                found = {
+                    p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+                }
+                files = {n: d for n, d in found.items() if n.endswith(".xml")}
+                traces = {n: d for n, d in found.items() if not n.endswith(".xml")}
                 assert files, f"no recorded XML under {folder}"
-                gh.add_artifact(run, interpolate(name, recipe), zip_bytes(files))
+                pattern = interpolate(name, recipe)
+                if "*" not in pattern:
+                    gh.add_artifact(run, pattern, zip_bytes(found))
+                    continue
+                # A sharded suite: one matrix job and one artifact per recorded file, and at least two
+                # (a shard that ran no test writes an empty report); each shard carries the traces.
+                if len(files) == 1:
+                    files[f"shard-2-{job}.xml"] = b'<testsuites name="shard 2 ran no test"/>'
+                for index, (file, data) in enumerate(files.items(), start=1):
+                    gh.add_job(run, f"{job}-api ({index})")
+                    if index != drop_shard:
+                        gh.add_artifact(run, shard_name(pattern, index), zip_bytes({file: data, **traces}))
     milestone = None
     query = inputs.get("issues", "").strip()
     if query:
@@ -211,7 +241,16 @@ def check_api_use(
             if name:
                 from_job = {s for j, s in sources if j == job}
                 assert from_job, f"no {job} testcase matched in the report\n{context}"
-                assert all(s.startswith(f"artifact:{name}/") for s in from_job), f"{job} sources {from_job}"
+                read = {s.removeprefix("artifact:").split("/", 1)[0] for s in from_job}
+                assert all(s.startswith("artifact:") for s in from_job), f"{job} sources {from_job}"
+                assert all(fnmatch.fnmatchcase(a, name) for a in read), f"{job} sources {from_job}"
+                if "*" in name:  # a sharded suite: the jobs were listed, and every shard was downloaded
+                    assert called("GET", repo + r"/actions/runs/\d+/jobs"), f"jobs not listed: {calls}"
+                    shards = [a for a in gh.artifacts if fnmatch.fnmatchcase(a["name"], name)]
+                    zips = {p for m, p in calls if m == "GET" and re.search(r"/actions/artifacts/\d+/zip$", p)}
+                    assert len(shards) > 1 and all(
+                        any(p.endswith(f"/actions/artifacts/{a['id']}/zip") for p in zips) for a in shards
+                    ), f"not every shard of {name} was downloaded: {zips}"
         mismatch = [f for f in report["warnings"] + report["problems"] if f["code"].startswith("label")]
         assert not mismatch, f"labels agree with TRACKING.md, yet: {mismatch}"
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The loopback REST stand-in of the GitHub tests, for recipes that use the API.
 sys.path.append(str(Path(__file__).resolve().parent.parent / "github"))
 
-from act_run import ACT_FACTS, ActEnv, ActUnavailable, act_version, find_act
+from act_run import ACT_FACTS, ActEnv, ActUnavailable, act_version, find_act, remove_act_leftovers
 from docker_env import session_or_fail, write_facts
 
 
@@ -34,6 +34,9 @@ def act_env() -> Iterator[ActEnv]:
         ACT_FACTS["act"] = f"{version} ({act})"
         ACT_FACTS["base image (job containers)"] = session.base
         ACT_FACTS.update({f"docker setup: {k} (s)": round(v, 1) for k, v in session.timings.items()})
+        # The data-root persists between runs: what an interrupted earlier run left is not this run's
+        # fault, so it is cleared (and said) before the first recipe, which then sees only its own.
+        ACT_FACTS["leftovers of earlier runs removed"] = len(remove_act_leftovers(session.daemon.docker))
         yield ActEnv(act, version, session)
 
 

@@ -30,6 +30,7 @@ from act_run import (
     ActRun,
     expected_run_line,
     load_recipe,
+    remove_act_leftovers,
     run_act,
 )
 
@@ -38,7 +39,7 @@ TRACKING_462 = "docs/issues/ISSUE-462/TRACKING.md"
 # scenario under examples/runs/ -> whether it qualifies (examples/README.md, "Scenarios")
 SCENARIOS = {"qualified": True, "mock-only": False}
 
-# Recipes act cannot run here yet, with the reason; the README's "Try it locally with act" names
+# Recipes act cannot run here yet, with the reason; docs/act.md ("Try it locally with act") names
 # each.  A recipe moves out of this table when its dependency can be stood in for offline.
 NOT_UNDER_ACT: dict[str, str] = {}
 
@@ -51,15 +52,15 @@ def step_key(step: dict, index: int) -> str:
     return str(step.get("id") or index)
 
 
-def test_every_recipe_is_run_under_act_or_named_in_the_readme() -> None:
+def test_every_recipe_is_run_under_act_or_named_in_the_act_page() -> None:
     assert ALL_RECIPES, f"no workflows under {WORKFLOWS}"
     unknown = set(NOT_UNDER_ACT) - {p.name for p in ALL_RECIPES}
     assert not unknown, f"NOT_UNDER_ACT names recipes that do not exist: {sorted(unknown)}"
-    readme = (REPO_ROOT / "README.md").read_text()
-    match = re.search(r"^## Try it locally with act\n(.*?)(?=^## |\Z)", readme, re.S | re.M)
-    assert match, "README.md has no '## Try it locally with act' section"
+    page = (REPO_ROOT / "docs" / "act.md").read_text()
+    match = re.search(r"^# Try it locally with act\n(.*)", page, re.S | re.M)
+    assert match, "docs/act.md does not start its '# Try it locally with act' page"
     for name in NOT_UNDER_ACT:
-        assert name in match.group(1), f"README's act section does not say why {name} is not run under act"
+        assert name in match.group(1), f"docs/act.md does not say why {name} is not run under act"
 
 
 @pytest.mark.parametrize("workflow", ALL_RECIPES, ids=[p.name for p in ALL_RECIPES])
@@ -77,15 +78,7 @@ def test_recipe_reads_only_outputs_the_action_declares(workflow: Path) -> None:
 def leftover_containers(act_env: ActEnv) -> list[str]:
     """Job containers and volumes act did not remove (it keeps them after a failure without --rm);
     removed here so the persistent data-root does not fill up."""
-    docker = act_env.session.daemon.docker
-    names = docker("ps", "-a", "--filter", "name=^act-", "--format", "{{.Names}}").stdout.split()
-    volumes = [v for v in docker("volume", "ls", "--format", "{{.Name}}").stdout.split() if v.startswith("act-")]
-    volumes = [v for v in volumes if v != "act-toolcache"]  # act's tool cache, meant to persist
-    if names:
-        docker("rm", "-f", *names, check=False)
-    if volumes:
-        docker("volume", "rm", "-f", *volumes, check=False)
-    return names + volumes
+    return remove_act_leftovers(act_env.session.daemon.docker)
 
 
 def uploaded_report(run: ActRun, report_path: str) -> Path | None:
@@ -288,3 +281,27 @@ def test_release_from_run_refuses_stale_results_under_act(act_env: ActEnv, tmp_p
     compare = rf"{repo}/compare/{SHA}\.\.\.{api_stand_in.OLD_SHA}$"
     assert any(m == "GET" and re.search(compare, p) for m, p, _ in api.gh.log), f"no compare call: {api.gh.log}"
     api_stand_in.check_api_use(api, run, report, False, context)
+
+
+@pytest.mark.container
+def test_release_from_shards_refuses_a_missing_shard_under_act(act_env: ActEnv, tmp_path: Path) -> None:
+    """The real-API matrix ran two shards but only shard 1 uploaded its results: although every
+    result that is there passes, the gate reports shard-missing, fails, and the release does not run."""
+    recipe = load_recipe(WORKFLOWS / "release-from-shards.yml")
+    with api_stand_in.serving(recipe, "qualified", drop_shard=2) as api:
+        run = run_act(
+            act_env.act, act_env.docker_env, act_env.session.base, act_env.session.tag, recipe, "qualified", tmp_path,
+            extra_args=api.act_args(), note=", shard 2 missing",
+        )  # fmt: skip
+    context = run.context()
+    assert not leftover_containers(act_env), f"act left containers behind\n{context}"
+    gate = recipe.gate
+    outputs = run.log.outputs(gate.job, gate.step_id)
+    assert outputs.get("qualified") == "false", f"{outputs}\n{context}"
+    report = json.loads((run.repo / outputs["report"]).read_text())
+    assert "shard-missing" in [f["code"] for f in report["problems"]], f"{report['problems']}\n{context}"
+    jobs = run.log.job_results()
+    assert jobs == {"mock-tests": "success", gate.job: "failure", "release": "skipped"}, f"{jobs}\n{context}"
+    assert run.returncode != 0, context
+    repo = rf"^{api_stand_in.API_PREFIX}/repos/{api_stand_in.OWNER}/{api_stand_in.REPO}"
+    assert any(m == "GET" and re.search(rf"{repo}/actions/runs/\d+/jobs", p) for m, p, _ in api.gh.log), api.gh.log

@@ -3,9 +3,12 @@
 
     nice -n 19 python3 tests/fuzz/fuzz.py --duration 600
 
-Targets, in turn: junit.read_testcases on mutated JUnit files, tracking.parse_tracking on mutated
-TRACKING.md, the escapers (workflow.command, workflow.plain, summary.md) on mutated text, and
-files.find on random trees of folders and symlinks. A crash is any exception other than
+Targets, in turn: junit.read_testcases on mutated JUnit files, formats.read_testcases (the format
+detected from the content, then NUnit / xUnit.net / TRX / CTRF / go test -json read) on each of
+those formats' fixtures mutated, tracking.parse_tracking on mutated TRACKING.md, the escapers
+(workflow.command, workflow.plain, summary.md) on mutated text, files.find on random trees of folders
+and symlinks, and traces: attachment references read from a tree with links, a FIFO and a secret
+outside the workspace, then the steps and events searched. A crash is any exception other than
 QualifyError, a broken invariant, an input that takes over --hang seconds, or a MemoryError under
 the address-space cap. Crashing inputs are saved to --crashes. Exit 1 when anything crashed.
 """
@@ -32,17 +35,31 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from mutate import SEEDS_TRACKING, SEEDS_XML, SNIPPETS, mutate  # noqa: E402
+from mutate import SEEDS_RESULTS, SEEDS_TRACE, SEEDS_TRACKING, SEEDS_XML, SNIPPETS, mutate  # noqa: E402
 
-from qualify.core.model import JobCounts  # noqa: E402
+from qualify.core import trace as traces  # noqa: E402
+from qualify.core.model import JobCounts, Step  # noqa: E402
 from qualify.errors import QualifyError  # noqa: E402
 from qualify.render.markdown import md  # noqa: E402
 from qualify.render.workflow_commands import command, plain  # noqa: E402
+from qualify.results import formats  # noqa: E402
+from qualify.results.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, AttachmentReader  # noqa: E402
 from qualify.results.junit import read_testcases  # noqa: E402
 from qualify.tracking.parse import parse_tracking  # noqa: E402
 from qualify.workspace import find  # noqa: E402
 
-WEIGHTS = {"junit": 4, "tracking": 4, "escapers": 4, "files": 1}
+WEIGHTS = {
+    "junit": 4,
+    "tracking": 4,
+    "escapers": 4,
+    "files": 1,
+    "trace": 2,
+    **{k: 2 for k in ("nunit", "xunit", "trx", "ctrf", "gotest")},
+}
+TRACE_SECRET = "FUZZ-SECRET-OUTSIDE-91c2"
+TRACE_STEPS = traces.compile_steps(
+    [Step("connect", r"session\.created", 1), Step("backend", r"GET /orders/\w+ .*200", 2), Step("x", r"\d+$", 3)]
+)
 KEEP_CRASHES = 20  # inputs saved per target; the count goes on
 POOL_MAX = 300  # inputs that parsed become seeds too, so mutations reach deeper
 _CELL = re.compile(r"(?:\\.|[^|\\])*\|")
@@ -68,6 +85,36 @@ def target_junit(data: bytes, work: Path) -> None:
         return
     if counts.testcases != len(cases) or counts.passed + counts.failed + counts.skipped != counts.testcases:
         raise AssertionError(f"counts do not add up: {counts} for {len(cases)} cases")
+
+
+def target_results(data: bytes, work: Path) -> None:
+    """Any results file through the registry: detection then the reader; only QualifyError may stop it."""
+    path = work / "r.results"
+    path.write_bytes(data)
+    counts = JobCounts()
+    try:
+        cases = list(formats.read_testcases(str(path), "r.results", "real", counts, capture=True))
+    except QualifyError as exc:
+        if exc.path != "r.results":
+            raise AssertionError(f"error does not name the file: {exc}") from None
+        return
+    if counts.testcases != len(cases) or counts.passed + counts.failed + counts.skipped != counts.testcases:
+        raise AssertionError(f"counts do not add up: {counts} for {len(cases)} cases")
+    for case in cases:
+        if len(case.output) > 70_000 or len(case.properties) > 64:
+            raise AssertionError(f"capture not bounded: {len(case.output)} chars, {len(case.properties)} properties")
+
+
+def _seeds_of(key: str) -> dict[str, bytes]:
+    """The fixtures of one format, told by the registry itself."""
+    out = {}
+    for name, data in SEEDS_RESULTS.items():
+        try:
+            if formats.detect(str(ROOT / name), name).key == key:
+                out[name] = data
+        except QualifyError:
+            continue
+    return out or {"empty": b""}
 
 
 def target_tracking(data: bytes, work: Path) -> None:
@@ -132,11 +179,59 @@ def target_files(data: bytes, work: Path) -> None:
             raise AssertionError(f"display name spans lines: {f.display!r}")
 
 
+def _trace_tree(work: Path) -> Path:
+    """A workspace with every kind of path a hostile results file can name (built once)."""
+    ws = work / "trace-ws"
+    if ws.exists():
+        return ws
+    outside = work / "trace-outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "secret.log").write_text(f"<- {{\"type\":\"session.created\"}}\n{TRACE_SECRET}\n")
+    results = ws / "results"
+    (results / "traces").mkdir(parents=True)
+    (results / "traces" / "flow.log").write_text('<- {"type":"session.created"}\nGET /orders/1 200\n')
+    (results / "sub").mkdir()
+    (results / "binary.log").write_bytes(b"\x00\x01session.created")
+    os.symlink(outside / "secret.log", results / "link-out.log")
+    os.symlink(results / "traces" / "flow.log", results / "link-in.log")
+    os.mkfifo(results / "pipe.log")
+    return ws
+
+
+def target_trace(data: bytes, work: Path) -> None:
+    """Attachment references and output from the mutated bytes: the reader must stay inside, bounded,
+    and the searches end (a backtracking pattern is stopped by the CPU deadline)."""
+    ws = _trace_tree(work)
+    text = data.decode("utf-8", errors="replace")
+    head, _, output = text.partition("\n---\n")
+    refs = head.split("\n")[:40]
+    reader = AttachmentReader(ws.resolve(), budget=8 * MAX_ATTACHMENT_BYTES)
+    texts, notes = reader.read(refs, (ws / "results").resolve())
+    if len(texts) > MAX_ATTACHMENTS or any(len(t) > MAX_ATTACHMENT_BYTES for _, t in texts):
+        raise AssertionError("attachments beyond their bounds")
+    everything = repr(texts) + repr(notes)
+    if TRACE_SECRET in everything:
+        raise AssertionError("read a file outside the workspace")
+    t = traces.build(output, texts, [("attachment", r) for r in refs[:3]], notes)
+    if len(t.lines) > traces.MAX_TRACE_LINES or any(len(line) > traces.MAX_LINE_CHARS for line in t.lines):
+        raise AssertionError("trace beyond its bounds")
+    try:
+        with traces.cpu_deadline(traces.TRACE_CPU_SECONDS):
+            check = traces.check_steps(t, TRACE_STEPS)
+            traces.first_events(t, re.compile(r'"type":"([\w.]+)"'))
+    except traces.TraceTimeout:
+        return
+    if check.complete != all(s.seen for s in check.steps):
+        raise AssertionError(f"inconsistent step check: {check}")
+
+
 TARGETS = {
     "junit": (target_junit, SEEDS_XML),
     "tracking": (target_tracking, SEEDS_TRACKING),
     "escapers": (target_escapers, {"snippets": b" ".join(SNIPPETS), **dict(list(SEEDS_TRACKING.items())[:1])}),
     "files": (target_files, {"tree": b"seed"}),
+    "trace": (target_trace, SEEDS_TRACE),
+    **{key: (target_results, _seeds_of(key)) for key in ("nunit", "xunit", "trx", "ctrf", "gotest")},
 }
 
 
@@ -178,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             signal.alarm(args.hang)
             try:
                 fn(data, work)
-                if len(pool) < POOL_MAX and name in ("junit", "tracking") and rnd.random() < 0.05:
+                if len(pool) < POOL_MAX and name not in ("escapers", "files") and rnd.random() < 0.05:
                     pool.append(data)
             except (Exception, Hang) as exc:  # noqa: BLE001 - every non-QualifyError is a finding here
                 crashes[name] += 1
@@ -195,7 +290,9 @@ def main(argv: list[str] | None = None) -> int:
                 slowest = (took, name)
             runs[name] += 1
             if i % 5000 == 0:
-                print(f"  {time.monotonic() - start:7.0f}s  {i} iterations, {sum(crashes.values())} crashes", flush=True)
+                print(
+                    f"  {time.monotonic() - start:7.0f}s  {i} iterations, {sum(crashes.values())} crashes", flush=True
+                )
     elapsed = time.monotonic() - start
     total = sum(runs.values())
     per = ", ".join(f"{n} {runs[n]}" for n in names)

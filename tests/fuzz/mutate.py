@@ -12,9 +12,32 @@ def _load(paths: list[Path]) -> dict[str, bytes]:
     return {str(p.relative_to(ROOT)): p.read_bytes() for p in sorted(paths) if p.stat().st_size < 200_000}
 
 
-SEEDS_XML = _load(list((ROOT / "examples" / "runs").rglob("*.xml")) + list((ROOT / "tests" / "fixtures").rglob("*.xml")))
+SEEDS_XML = _load(
+    list((ROOT / "examples" / "runs").rglob("*.xml")) + list((ROOT / "tests" / "fixtures").rglob("*.xml"))
+)
+# Results of the other formats (NUnit, xUnit.net, TRX, CTRF, go test -json) that tests/fixtures holds.
+SEEDS_RESULTS = _load(
+    [
+        p
+        for p in (ROOT / "tests" / "fixtures").rglob("*")
+        if p.is_file()
+        and p.suffix in (".xml", ".trx", ".json", ".jsonl")
+        and ".expected." not in p.name
+        and "sources" not in p.parts
+    ]
+)
 SEEDS_TRACKING = _load(list((ROOT / "examples").rglob("TRACKING.md"))) or {
     "minimal": b"---\nqualify:\n  issue: 1\n  coverage:\n    - test: t\n---\n"
+}
+
+# Attachment references (one per line) followed by a testcase's output: the `trace` fuzz target.
+SEEDS_TRACE = {
+    "refs-and-output": (
+        b"traces/flow.log\n../outside/secret.log\nlink-out.log\nlink-in.log\npipe.log\nsub\nbinary.log\n"
+        b"/etc/passwd\nfile:///etc/passwd\n./traces/../traces/flow.log\n"
+        b'\n---\n<- {"type":"session.created"}\n[[ATTACHMENT|traces/flow.log]]\nGET /orders/1 200\n'
+    ),
+    **{name: data for name, data in _load(list((ROOT / "examples" / "runs").rglob("*.log"))).items()},
 }
 
 # Fragments that have broken XML and YAML readers before: splice them anywhere.
@@ -48,6 +71,9 @@ SNIPPETS = [
     b"```yaml qualify\n",
     b"```\n",
     b"&x [*x, *x, *x]",
+    b"[[ATTACHMENT|../../outside/secret.log]]\n",
+    b"[[ATTACHMENT|",
+    b"\n" * 64,
     b"*x",
     b"!!python/object/apply:os.system",
     b"<<: *x",
@@ -57,6 +83,22 @@ SNIPPETS = [
     b"issue: issue:",
     b"jobs: [staging]",
     b"coverage: {}",
+    # JSON results: CTRF and go test -json
+    b'{"Action":"run","Package":"p","Test":"TestX"}\n',
+    b'{"Action":"output","Package":"p","Test":"TestX","Output":"::error::x\\n"}\n',
+    b'"Action":"output"',
+    b"FAIL\tp [build failed]\n",
+    b'"results":{"tests":[',
+    b'"status":"other"',
+    b'"suite":["a","b > c"]',
+    b"\\u0000\\ud800",
+    b"1e999",
+    b"NaN",
+    b"]}}",
+    # .NET XML
+    b'<test-case name="x" result="Inconclusive"/>',
+    b'<UnitTestResult testId="t" testName="x" outcome="Aborted"><InnerResults>',
+    b'<test name="x" type="T" result="NotRun"/>',
 ]
 
 

@@ -86,6 +86,7 @@ class FakeGitHub:
         self.milestones: list[dict[str, Any]] = []
         self.runs: list[dict[str, Any]] = []
         self.artifacts: list[dict[str, Any]] = []
+        self.jobs: list[dict[str, Any]] = []
         self.blobs: dict[int, bytes] = {}
         self.commits: dict[str, dt.datetime] = {}
         self.ancestry: dict[tuple[str, str], str] = {}  # (base, head) -> compare status
@@ -277,6 +278,27 @@ class FakeGitHub:
         self.artifacts.append(art)
         self.blobs[art_id] = data
         return art
+
+    def add_job(
+        self, run: dict[str, Any], name: str, conclusion: str | None = "success", status: str = "completed"
+    ) -> dict[str, Any]:
+        """A job of a workflow run, as GET /actions/runs/{id}/jobs lists it (a matrix job: `name (1)`)."""
+        job_id = self.next_id()
+        job = {
+            "id": job_id,
+            "run_id": run["id"],
+            "run_attempt": 1,
+            "name": name,
+            "status": status,
+            "conclusion": conclusion if status == "completed" else None,
+            "head_sha": run["head_sha"],
+            "started_at": run["created_at"],
+            "completed_at": run["updated_at"] if status == "completed" else None,
+            "html_url": f"https://github.com/{self.owner}/{self.repo}/actions/runs/{run['id']}/job/{job_id}",
+            "steps": [],
+        }
+        self.jobs.append(job)
+        return job
 
     def add_comment(self, number: int, body: str, login: str = "octocat") -> dict[str, Any]:
         """A comment already on issue/pull request `number` (e.g. qualify's sticky comment of an earlier run)."""
@@ -470,6 +492,9 @@ def _handler(gh: FakeGitHub, *, storage: bool) -> type[BaseHTTPRequestHandler]:
                 arts = [a for a in arts if a["name"] == q["name"]]
             self.page(arts, q, "artifacts")
 
+        def run_jobs(self, m: re.Match[str], q: dict[str, str], b: Any) -> None:
+            self.page([j for j in gh.jobs if j["run_id"] == int(m.group(1))], q, "jobs")
+
         def artifact_zip(self, m: re.Match[str], q: dict[str, str], b: Any) -> None:
             art_id = int(m.group(1))
             art = next((a for a in gh.artifacts if a["id"] == art_id), None)
@@ -572,6 +597,7 @@ def _handler(gh: FakeGitHub, *, storage: bool) -> type[BaseHTTPRequestHandler]:
         ("GET", r"/actions/runs/(\d+)", "actions:read", H.run),
         ("GET", r"/actions/workflows/([^/]+)/runs", "actions:read", H.workflow_runs),
         ("GET", r"/actions/runs/(\d+)/artifacts", "actions:read", H.run_artifacts),
+        ("GET", r"/actions/runs/(\d+)/jobs", "actions:read", H.run_jobs),
         ("GET", r"/actions/artifacts/(\d+)/zip", "actions:read", H.artifact_zip),
         ("GET", r"/commits/([0-9a-f]+)", "contents:read", H.commit),
         ("GET", r"/compare/([0-9a-f]+)\.\.\.([0-9a-f]+)", "contents:read", H.compare),

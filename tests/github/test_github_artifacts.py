@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from builders import EXAMPLES
 from fake_github import zip_bytes
-from workspace import check, codes, gh_options, workspace
+from workspace import check, codes, gh_options, github, workspace
 
 from qualify.errors import QualifyError
 from qualify.github.artifacts import Limits, RunInfo, safe_extract, safe_member_name, staleness
@@ -15,18 +15,21 @@ from qualify.github.artifacts import Limits, RunInfo, safe_extract, safe_member_
 UTC = dt.UTC
 HEAD = "c0ffee" + "0" * 34
 OLD = "badbad" + "0" * 34
-COMMIT_TIME = dt.datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # before the example runs' timestamps (06:44)
+COMMIT_TIME = dt.datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # before the example runs' timestamps
+
+
+def _first_result_time() -> dt.datetime:
+    """The earliest JUnit timestamp of the example's real job (examples/generate.sh writes them)."""
+    from qualify.github.artifacts import junit_timestamps
+
+    return min(t for p in sorted((EXAMPLES / "runs/qualified/real").glob("*.xml")) for t in junit_timestamps(p))
 
 
 def real_zip(prefix: str = "") -> bytes:
+    """The real job's folder as upload-artifact zips it: the XML and the traces it attaches."""
     real = EXAMPLES / "runs/qualified/real"
-    return zip_bytes(
-        {
-            f"{prefix}jest-junit.xml": (real / "jest-junit.xml").read_bytes(),
-            f"{prefix}playwright-junit.xml": (real / "playwright-junit.xml").read_bytes(),
-            f"{prefix}trace.zip": b"not results",
-        }
-    )
+    files = {f"{prefix}{p.relative_to(real).as_posix()}": p.read_bytes() for p in real.rglob("*") if p.is_file()}
+    return zip_bytes({**files, f"{prefix}trace.zip": b"not results"})
 
 
 def write_zip(tmp_path, entries, *, symlink: str | None = None):
@@ -45,11 +48,42 @@ def write_zip(tmp_path, entries, *, symlink: str | None = None):
 # ---- safe extraction -----------------------------------------------------------------------------
 
 
-def test_extracts_only_xml_inside_the_target(tmp_path):
-    z = write_zip(tmp_path, {"a.xml": "<x/>", "sub/b.XML": "<y/>", "shot.png": "png", "dir/": ""})
+def test_extracts_the_results_files_as_results_and_other_files_beside_them(tmp_path):
+    z = write_zip(
+        tmp_path,
+        {
+            "a.xml": "<x/>",
+            "sub/b.XML": "<y/>",
+            "r.trx": "<T/>",
+            "c.json": "{}",
+            "g.jsonl": "{}",
+            "shot.png": "png",
+            "dir/": "",
+        },
+    )
     files = safe_extract(z, tmp_path / "out", what="artifact t", prefix="artifact:t")
-    assert [d for _, d in files] == ["artifact:t/a.xml", "artifact:t/sub/b.XML"]
-    assert not (tmp_path / "out" / "shot.png").exists()
+    assert [d for _, d in files] == [
+        "artifact:t/a.xml",
+        "artifact:t/c.json",
+        "artifact:t/g.jsonl",
+        "artifact:t/r.trx",
+        "artifact:t/sub/b.XML",
+    ]
+    # An attachment the results may name (relative to themselves): there for the trace reader.
+    assert (tmp_path / "out" / "shot.png").read_bytes() == b"png"
+
+
+def test_attachments_are_cut_where_the_trace_reader_stops_and_bounded_in_all(tmp_path):
+    from qualify.github.artifacts import Limits
+    from qualify.results.attachments import MAX_ATTACHMENT_BYTES
+
+    big = "x" * (MAX_ATTACHMENT_BYTES + 5000)
+    z = write_zip(tmp_path, {"a.xml": "<x/>", "t/1.log": big, "t/2.log": "y" * 10, "t/3.log": "z" * 10})
+    safe_extract(z, tmp_path / "out", what="t", limits=Limits(attachments_bytes=MAX_ATTACHMENT_BYTES + 6))
+    # One byte more than is read, so the reader can say the file was cut.
+    assert (tmp_path / "out/t/1.log").stat().st_size == MAX_ATTACHMENT_BYTES + 1
+    assert (tmp_path / "out/t/2.log").read_text() == "yyyyy"  # the budget ran out in it
+    assert not (tmp_path / "out/t/3.log").exists()
 
 
 @pytest.mark.parametrize("name", ["../evil.xml", "a/../../evil.xml", "/abs.xml", "C:/win.xml", "..\\evil.xml"])
@@ -68,7 +102,7 @@ def test_symlink_entries_are_refused(tmp_path):
 
 def test_file_count_and_size_limits(tmp_path):
     z = write_zip(tmp_path, {f"{i}.xml": "<x/>" for i in range(5)})
-    with pytest.raises(QualifyError, match="5 XML files, more than the limit of 4"):
+    with pytest.raises(QualifyError, match="5 results files, more than the limit of 4"):
         safe_extract(z, tmp_path / "o1", what="t", limits=Limits(xml_files=4))
     with pytest.raises(QualifyError, match="5 entries, more than the limit of 3"):
         safe_extract(z, tmp_path / "o2", what="t", limits=Limits(entries=3))
@@ -183,11 +217,13 @@ def test_allow_stale_results_turns_it_into_a_warning(tmp_path, gh):
 def test_junit_timestamps_older_than_the_commit_are_stale(tmp_path, gh):
     ws = workspace(tmp_path)
     run = setup_run(gh)
-    gh.add_commit(HEAD, dt.datetime(2026, 11, 25, 7, 0, tzinfo=UTC))  # after the results were written
+    first = _first_result_time()
+    assert first > COMMIT_TIME
+    gh.add_commit(HEAD, first + dt.timedelta(minutes=16))  # after the results were written
     opts = gh_options(gh, sha=HEAD, artifacts={"real": "real-junit"}, results_run_id=run["id"])
     code, _out, _err, report = check(ws, opts, real_results=[])
     assert code == 1 and codes(report) == ["stale-results"]
-    assert "JUnit timestamp 2026-11-25T06:44" in report["problems"][0]["message"]
+    assert f"JUnit timestamp {first:%Y-%m-%dT%H:%M}" in report["problems"][0]["message"]
 
 
 def test_a_newer_run_that_includes_the_commit_is_fresh(tmp_path, gh):
@@ -213,7 +249,7 @@ def test_without_a_commit_under_test_staleness_cannot_be_checked(tmp_path, gh):
     [
         ("missing", "artifact real-junit of run .* does not exist"),
         ("expired", "has expired"),
-        ("no-xml", "holds no .xml file"),
+        ("no-xml", "holds no results file"),
         ("escape", "outside the target directory"),
         ("no-actions-permission", "`actions: read`"),
         ("5xx-forever", "HTTP 502"),
@@ -244,10 +280,8 @@ def test_artifact_problems_cannot_be_evaluated(tmp_path, gh, change, message):
 
 
 def test_artifact_without_a_token(tmp_path):
-    from qualify.github.context import GitHubOptions
-
     ws = workspace(tmp_path)
-    code, _, err, _ = check(ws, GitHubOptions(artifacts={"real": "x"}, results_run_id=1), real_results=[])
+    code, _, err, _ = check(ws, github(artifacts={"real": "x"}, results_run_id=1), real_results=[])
     assert code == 2 and "needs the GitHub API" in err and "no GitHub token" in err
 
 

@@ -3,13 +3,13 @@
 import pytest
 from builders import TODAY, case, defect, entry
 from fake_github import READ_ONLY
-from workspace import MOCK_ONLY_TEST, check, codes, declare, gh_options, workspace
+from workspace import MOCK_ONLY_TEST, check, codes, declare, gh_options, github, workspace
 
+from qualify.app.options import parse_issue_selection
 from qualify.core.matching import Matcher
 from qualify.core.model import JobCounts, TrackingRead
 from qualify.core.policy import PolicyConfig, evaluate, select_defects
 from qualify.core.rules import LabelData
-from qualify.github.context import split_issue_selection
 
 REG = entry("regression test", jobs=["mock"], line=10)
 REAL = entry("real test", jobs=["real"], line=12)
@@ -81,13 +81,13 @@ def test_unreadable_labels_fail_closed_even_under_an_exception():
     assert "access denied (403)" in v.problems[0].message
 
 
-def test_split_issue_selection():
-    assert split_issue_selection(["462, 470", "milestone:Release 1.4,label:release-blocker"]) == (
-        ["462", "470"],
+def test_parse_issue_selection():
+    assert parse_issue_selection(("462, #470 462", "milestone:Release 1.4,label:release-blocker"), "--issues") == (
+        (462, 470),
         ("milestone:Release 1.4", "label:release-blocker"),
     )
-    with pytest.raises(Exception, match="names no milestone"):
-        split_issue_selection(["milestone:"])
+    with pytest.raises(Exception, match=r"^input issues: 'milestone:' names no milestone"):
+        parse_issue_selection(("milestone:",), "input issues")
 
 
 # ---- against the stand-in API -------------------------------------------------------------------
@@ -98,7 +98,8 @@ def test_labels_read_from_the_api_agree_with_the_example(tmp_path, gh):
     gh.add_issue(462, labels=("proxy", "partner-reported"))
     code, out, err, report = check(ws, gh_options(gh))
     assert code == 0, out + err
-    assert codes(report, "warnings") == ["not-declared"]
+    # The example's mock drift is a warning too; labels and TRACKING.md agree (no label-mismatch).
+    assert codes(report, "warnings") == ["mock-drift", "not-declared"]
     assert gh.api_calls("GET", r"/issues/462/labels")
 
 
@@ -173,9 +174,7 @@ def test_unknown_milestone_cannot_be_evaluated(tmp_path, gh):
 
 def test_milestone_without_a_token_cannot_be_evaluated(tmp_path):
     ws = workspace(tmp_path)
-    from qualify.github.context import GitHubOptions
-
-    code, _out, err, _report = check(ws, GitHubOptions(issue_queries=("milestone:v1.4",)))
+    code, _out, err, _report = check(ws, github(issue_queries=("milestone:v1.4",)))
     assert code == 2 and "needs the GitHub API" in err
 
 

@@ -3,11 +3,11 @@
 import json
 
 from fake_github import FakeGitHub
-from workspace import check, codes, declare, gh_options, workspace
+from workspace import check, codes, declare, gh_options, github, workspace
 
 from qualify.core.model import Finding, JobCounts, Verdict
 from qualify.github.client import GitHubClient, Repo
-from qualify.github.context import Api, GitHubOptions, env_github
+from qualify.github.context import Api, env_github
 from qualify.github.publish import MARKER, annotations, batches, check_run, comment_body, fit_chars
 
 PR = 17
@@ -43,6 +43,23 @@ def test_sticky_comment_is_created_once_then_edited(tmp_path, gh):
     assert len(ours) == 1 and "not qualified" in ours[0]["body"].lower()
     assert [c["body"] for c in gh.comments[PR][:2]] == ["LGTM", f"quoting: {MARKER}"]
     assert len(gh.api_calls("POST", r"/comments$")) == 1 and len(gh.api_calls("PATCH", r"/comments/")) == 1
+
+
+def test_the_comment_is_a_list_for_the_narrow_column_and_the_check_run_a_table(tmp_path, gh):
+    ws = workspace(tmp_path)
+    labelled(gh)
+    declare(ws, 480)
+    gh.add_issue(480, labels=("backend",))
+    code, out, err, _ = check(ws, publish_opts(gh, comment=True, check_name="q"))
+    assert code == 1, out + err
+    (comment,) = [c["body"] for c in gh.comments[PR] if c["body"].startswith(MARKER)]
+    text = gh.check_runs[0]["output"]["summary"]
+    assert "| Defect |" not in comment and "\n- " in comment and "needs: mock test, real-API test" in comment
+    assert "| Defect | Declared test | Kind | Mock | Real&nbsp;API |" in text
+    for body in (comment, text):
+        assert "[#480](https://github.com/acme/voice/blob/" in body  # linked at the commit
+        assert "/docs/issues/ISSUE-480/TRACKING.md) defect 480" in body  # with its title
+        assert "mock-coverage" not in body and "real-api," not in body
 
 
 def test_check_run_carries_the_verdict(tmp_path, gh):
@@ -107,7 +124,7 @@ def test_read_only_token_degrades_publishing_to_warnings(tmp_path, gh):
 
 def test_without_a_token_publishing_is_skipped(tmp_path):
     ws = workspace(tmp_path)
-    code, _, _, report = check(ws, GitHubOptions(comment=True, check_name="q", pr_number=PR))
+    code, _, _, report = check(ws, github(comment=True, check_name="q", pr_number=PR))
     assert code == 0
     assert "publish-skipped" in codes(report, "warnings")
 

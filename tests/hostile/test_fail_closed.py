@@ -23,7 +23,10 @@ def test_an_unexpected_exception_is_one_line_and_not_qualified(tmp_path, monkeyp
     ws = workspace(tmp_path)
     run = run_in_process(ws, Layout())
     assert run.code == 2
-    assert run.err == "qualify: error: internal error: ValueError: boom ::error::qualified (set QUALIFY_DEBUG=1 for a traceback)\n"
+    assert (
+        run.err
+        == "qualify: error: internal error: ValueError: boom ::error::qualified (set QUALIFY_DEBUG=1 for a traceback)\n"
+    )
     assert run.report["error_code"] == "internal-error" and run.report["qualified"] is False
     assert_safe(run)
 
@@ -66,7 +69,7 @@ def test_action_byte_limit_input(tmp_path):
     assert r.returncode == 2, r.stdout + r.stderr
     assert outputs["qualified"] == "false"
     report = json.loads((ws / "qualify-report.json").read_text())
-    assert report["error_code"] == "results-too-large" and "raise --max-file-bytes" in report["error"]
+    assert report["error_code"] == "results-too-large" and "raise input max-file-bytes if" in report["error"]
 
 
 def test_action_raised_limits_still_qualify(tmp_path):
@@ -110,7 +113,7 @@ def test_action_internal_error_is_one_line(tmp_path):
     errors = [line for line in lines if line.startswith("qualify: error:")]
     assert len(errors) == 1 and errors[0].startswith("qualify: error: internal error: IsADirectoryError")
     assert all(line.startswith("qualify: read ") for line in lines if line not in errors)
-    assert "::error title=qualify internal-error::" in r.stdout
+    assert "::error title=qualify internal-error::qualify could not evaluate: internal error: IsADirectory" in r.stdout
     env["QUALIFY_DEBUG"] = "1"
     r = subprocess.run([sys.executable, str(ROOT / "entrypoint.py")], cwd=ws, env=env, capture_output=True, text=True)
     assert r.returncode != 0 and "Traceback (most recent call last)" in r.stderr

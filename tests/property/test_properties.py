@@ -26,13 +26,17 @@ from qualify.core.matching import SEP, Matcher, _Closeness, _lcs_length, canonic
 from qualify.core.model import JobCounts, TrackingRead  # noqa: E402
 from qualify.core.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
 from qualify.errors import QualifyError  # noqa: E402
-from qualify.render.markdown import md, render_summary  # noqa: E402
+from qualify.render.markdown import md, md_cell, render_markdown, render_summary  # noqa: E402
 from qualify.render.workflow_commands import command, escape_data, plain, redact  # noqa: E402
 from qualify.results.junit import read_testcases  # noqa: E402
 from qualify.tracking.parse import parse_tracking  # noqa: E402
 
-settings.register_profile("ci", max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=5_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=5_000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Text that likes the characters that matter here: controls, command markers, Markdown and HTML.
@@ -115,7 +119,9 @@ def test_plain_text_cannot_become_a_command(text):
 # Text around token shapes: prefixes, word and non-word neighbours, the alphanumeric tails.
 TOKENISH = st.lists(
     st.one_of(
-        st.sampled_from(["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "ghx_", "github_pat_", "g", "gh", "xg", "_", "é", " ", "/"]),
+        st.sampled_from(
+            ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "ghx_", "github_pat_", "g", "gh", "xg", "_", "é", " ", "/"]
+        ),
         st.text(alphabet="aZ09", min_size=18, max_size=24),  # about the 20 characters a token needs
         st.text(alphabet="a_-é", min_size=1, max_size=3),
     ),
@@ -189,11 +195,19 @@ def test_md_keeps_a_table_cell_one_cell(text):
     assert _cells(f"| {cell} | x |") == 2
 
 
-@given(title=NASTY.filter(lambda t: t.strip()))
+@given(text=st.one_of(NASTY, st.text(alphabet="ab_|<*", min_size=20, max_size=400)), every=st.integers(1, 30))
+def test_md_cell_is_md_with_break_points_only(text, every):
+    """Table cells may break long words at <wbr>; the escaped text itself is md()'s, fast path or not."""
+    cell = md_cell(text, every=every)
+    assert cell.replace("<wbr>", "") == md(text)
+    assert "\n" not in cell and "<" not in cell.replace("<wbr>", "")
+
+
+@given(title=NASTY.filter(lambda t: t.strip()), defect_title=NASTY)
 @settings(max_examples=30)
-def test_summary_rows_stay_intact_whatever_the_title(title):
+def test_summary_rows_stay_intact_whatever_the_title(title, defect_title):
     title = " ".join(title.split()) or "t"
-    d = defect(entry(title, jobs=["mock"]))
+    d = defect(entry(title, jobs=["mock"]), title=defect_title)
     reads = [TrackingRead(path=d.tracking, defect=d)]
     cfg = PolicyConfig(today=TODAY)
     selected, sel = select_defects(reads, cfg)
@@ -203,7 +217,8 @@ def test_summary_rows_stay_intact_whatever_the_title(title):
         counts[c.job].add(c)
         if matcher.wants(c.name):
             matcher.add(c)
-    text = render_summary(evaluate(reads, selected, sel, matcher.book, counts, cfg))
+    verdict = evaluate(reads, selected, sel, matcher.book, counts, cfg)
+    text = render_summary(verdict)
     width = None
     for line in text.splitlines():  # every row of every table as wide as its header
         if not line.startswith("|"):
@@ -212,3 +227,22 @@ def test_summary_rows_stay_intact_whatever_the_title(title):
         width = width or _cells(line)
         assert _cells(line) == width, line
     assert "<script" not in text.lower()
+    # The PR comment's list: the defect on one line, its one declared test on one item, nothing raw.
+    comment = render_markdown(verdict, None, layout="list", max_chars=65_536)
+    lines = comment.splitlines()
+    assert re.match(r"(✅|❌) \*\*\[#462\]\(", lines[2]) and lines[3] == ""
+    assert re.match(r"- (✅|❌|❓|⏭️) (\*\*)?Mock: ", lines[4]) and lines[4].endswith("”") and lines[5] == ""
+    for line in lines[2], lines[4]:
+        assert not re.search(r"<(?!br>|code>|/code>)", line), line  # only our own tags
+    assert "<script" not in comment.lower()
+
+
+@given(rnd=st.randoms(use_true_random=False), data=st.data())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_mutated_traces_stay_inside_the_workspace_and_bounded(tmp_path_factory, rnd, data):
+    """The fuzzer's trace target: attachment references among links, a FIFO and a secret outside."""
+    from fuzz import target_trace
+    from mutate import SEEDS_TRACE
+
+    seed = data.draw(st.sampled_from(sorted(SEEDS_TRACE)))
+    target_trace(mutate(SEEDS_TRACE[seed], rnd), tmp_path_factory.getbasetemp())

@@ -97,3 +97,14 @@ def test_any_title_round_trips(title):
 def test_yaml_string_escapes_what_yaml_cannot_hold():
     assert yaml_string("a\x07b") == '"a\\u0007b"'
     assert yaml_string("›") == '"›"'
+
+
+def test_line_separators_in_a_title_cannot_end_the_front_matter():
+    # str.splitlines() (and so the parser's line scan) splits at NEL, LS and PS: a raw `\u2028---`
+    # inside the quoted title closed the front matter early.
+    title = "a\u2028---\u2028b \x85 c \u2029 d"
+    text = render_block(462, Gathered(tests=[Seen(title=title, file=None, outcomes={"mock": {"passed"}})]))
+    assert "\u2028" not in text and "\x85" not in text and "\u2029" not in text
+    read = parse_tracking(text, "docs/issues/ISSUE-462/TRACKING.md")
+    assert read.invalid is None, read.invalid
+    assert read.defect.coverage[0].test == canonical(title)

@@ -87,17 +87,19 @@ def test_live_only_on_a_real_terminal_outside_actions():
 def test_collect_reports_each_file_and_is_silent_by_default(capsys):
     from builders import EXAMPLES, TODAY
 
-    from qualify.app.check import CheckOptions, collect
+    from qualify.app.check import collect
+    from qualify.app.options import RawInputs, build_settings
 
-    opts = CheckOptions(
-        mock_results=["runs/qualified/mock/*.xml"], real_results=["runs/qualified/real/*.xml"],
-        tracking=["docs/issues/**/TRACKING.md"], workspace=EXAMPLES, today=TODAY,
-    )  # fmt: skip
+    raw = RawInputs.of("cli", {
+        "mock-results": ["runs/qualified/mock/*.xml"], "real-results": ["runs/qualified/real/*.xml"],
+        "tracking": ["docs/issues/**/TRACKING.md"], "workspace": str(EXAMPLES), "today": TODAY.isoformat(),
+    })  # fmt: skip
+    opts = build_settings(raw, {})
     collect(opts)
     assert capsys.readouterr() == ("", "")
     out = io.StringIO()
     collect(opts, Progress(out, live=False))
-    assert out.getvalue().startswith("qualify: read 3 result file(s) (mock 1, real 2), 18 testcases in ")
+    assert out.getvalue().startswith("qualify: read 3 result file(s) (mock 1, real 2), 20 testcases in ")
 
 
 def test_the_cli_prints_one_total_line_when_not_a_terminal():
@@ -113,5 +115,5 @@ def test_the_cli_prints_one_total_line_when_not_a_terminal():
     )  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
     assert [line for line in r.stderr.splitlines() if line] == [r.stderr.strip()]
-    assert r.stderr.startswith("qualify: read 3 result file(s) (mock 1, real 2), 18 testcases in ")
+    assert r.stderr.startswith("qualify: read 3 result file(s) (mock 1, real 2), 20 testcases in ")
     assert "\x1b" not in r.stderr

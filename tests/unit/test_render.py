@@ -55,7 +55,7 @@ def test_summary_puts_the_verdict_first_and_escapes_titles():
     assert text.startswith("## ✅ Release qualified")
     row = next(line for line in text.splitlines() if "evil" in line)
     assert "<b>" not in row
-    assert len(re.split(r"(?<!\\)\|", row)) == 8  # 7 unescaped pipes: 6 cells, title pipe escaped
+    assert len(re.split(r"(?<!\\)\|", row)) == 7  # 6 unescaped pipes: 5 cells, title pipe escaped
 
 
 def test_summary_is_cut_under_the_limit_with_a_note():
@@ -70,7 +70,7 @@ def test_summary_is_cut_under_the_limit_with_a_note():
 
 
 def test_tracking_links_are_absolute_when_the_commit_is_known():
-    from qualify.github.context import GitHubOptions
+    from qualify.settings import GitHubContext
 
     d = defect(entry("t", jobs=["mock"]))
     reads = [TrackingRead(path=d.tracking, defect=d)]
@@ -79,7 +79,7 @@ def test_tracking_links_are_absolute_when_the_commit_is_known():
     verdict = evaluate(reads, selected, sel, Matcher(selected).book, {"mock": JobCounts(), "real": JobCounts()}, cfg)
     relative = render_summary(verdict)
     assert f"[#{d.issue}]({d.tracking})" in relative
-    base = GitHubOptions(repo="acme/voice", sha="abc123", server_url="https://ghe.example/").blob_base()
+    base = GitHubContext(repo="acme/voice", sha="abc123", server_url="https://ghe.example/").blob_base()
     assert base == "https://ghe.example/acme/voice/blob/abc123"
     assert f"[#{d.issue}](https://ghe.example/acme/voice/blob/abc123/{d.tracking})" in render_summary(verdict, base)
-    assert GitHubOptions(repo="acme/voice").blob_base() is None  # no commit: stay relative
+    assert GitHubContext(repo="acme/voice").blob_base() is None  # no commit: stay relative

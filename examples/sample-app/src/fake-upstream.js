@@ -14,7 +14,13 @@ const FINISH_ORDERS = {
 };
 
 class FakeUpstream extends EventEmitter {
-  constructor({ order = 'mock', replies = {} } = {}) {
+  /**
+   * @param {object} [opts]
+   * @param {'mock'|'real'} [opts.order] finish order of a spoken response
+   * @param {object} [opts.replies] user text -> { call: {name, arguments} } | { text }
+   * @param {string[]} [opts.trace] where to append the wire log (a test's trace; see `trace`)
+   */
+  constructor({ order = 'mock', replies = {}, trace = [] } = {}) {
     super();
     if (!FINISH_ORDERS[order]) throw new Error(`unknown finish order: ${order}`);
     this.order = order;
@@ -23,15 +29,21 @@ class FakeUpstream extends EventEmitter {
     this.received = []; // every client event, in order
     this.emitted = []; // every server event, in order
     this.log = []; // both directions interleaved: '-> type' (to API), '<- type' (from API)
+    // The wire log, one JSON event per line, as the proxy's upstream logging writes it:
+    // '-> {...}' sent to the API, '<- {...}' received. Tests record it as their trace for qualify.
+    this.trace = trace;
     this.closed = false;
     this.items = [];
     this.nextId = 1;
+    // The API greets every new connection; the proxy has nothing to do with it.
+    this.trace.push('<- {"type":"session.created"}');
   }
 
   send(event) {
     if (this.closed) throw new Error('upstream socket is closed');
     this.received.push(event);
     this.log.push(`-> ${event.type}`);
+    this.trace.push(`-> ${JSON.stringify(event)}`);
     if ((event.type === 'response.create' || event.type === 'session.update') && this.activeResponse) {
       this._emit({
         type: 'error',
@@ -68,6 +80,7 @@ class FakeUpstream extends EventEmitter {
   _emit(event) {
     this.emitted.push(event);
     this.log.push(`<- ${event.type}`);
+    this.trace.push(`<- ${JSON.stringify(event)}`);
     this.emit('message', event);
   }
 

@@ -3,6 +3,7 @@
 // Partner E2E scenarios. Node-only: the "client" is the in-process test
 // client, the partner backend is a loopback HTTP server. Scenarios marked
 // real-API only run when USE_REAL_APIS is set (the real-API CI job).
+const fs = require('node:fs');
 const { test, expect } = require('@playwright/test');
 const { connectUpstream } = require('../../../src/upstream');
 const { createSession, ORDER_STATUS_SETTINGS, ORDER_STATUS_REPLIES } = require('../../../src/test-client');
@@ -17,14 +18,19 @@ test.describe('OpenAI proxy E2E', () => {
   /** connect → Settings → user message → function call → backend HTTP → FunctionCallResponse → response */
   function partnerClient() {
     const failures = [];
+    // The run's trace: the upstream wire log and the partner backend's calls, in the order they happen.
+    const timeline = [];
     const session = createSession({
-      connect: () => connectUpstream({ replies: ORDER_STATUS_REPLIES }),
+      connect: () => connectUpstream({ replies: ORDER_STATUS_REPLIES, trace: timeline }),
       onMessage(msg, client) {
         if (msg.type === 'FunctionCallRequest') {
           const [fn] = msg.functions;
           const { order_id: orderId } = JSON.parse(fn.arguments);
           fetch(`${backend.url}/orders/${orderId}`)
-            .then((res) => res.text())
+            .then((res) => {
+              timeline.push(`GET /orders/${orderId} ${res.status}`);
+              return res.text();
+            })
             .then((body) => client.send({ type: 'FunctionCallResponse', id: fn.id, name: fn.name, content: body }))
             .catch((err) => failures.push(err));
         }
@@ -34,7 +40,15 @@ test.describe('OpenAI proxy E2E', () => {
         }
       },
     });
-    return { session, failures };
+    return { session, failures, timeline };
+  }
+
+  /** Attach the run's trace: the junit reporter writes `[[ATTACHMENT|path]]`, which qualify reads. */
+  async function attachTrace(timeline, testInfo) {
+    const file = testInfo.outputPath('upstream.log');
+    fs.writeFileSync(file, `${timeline.join('\n')}\n`);
+    await testInfo.attach('upstream-log', { path: file, contentType: 'text/plain' });
+    fs.rmSync(file); // attach() copied it under attachments/
   }
 
   test('1. connect: proxy sends Welcome', async () => {
@@ -60,15 +74,16 @@ test.describe('OpenAI proxy E2E', () => {
     expect(failures).toEqual([]);
   });
 
-  test('6b. Issue #462 / #470: function-call flow completes without conversation_already_has_active_response (partner scenario)', async () => {
+  test('6b. Issue #462 / #470: function-call flow completes without conversation_already_has_active_response (partner scenario)', async ({}, testInfo) => {
     test.skip(!process.env.USE_REAL_APIS, 'needs real API');
-    const { session, failures } = partnerClient();
+    const { session, failures, timeline } = partnerClient();
     session.send(ORDER_STATUS_SETTINGS);
     await session.waitFor('SettingsApplied');
     session.send({ type: 'InjectUserMessage', content: 'Where is my order 4711?' });
 
     const answer = await session.waitFor('ConversationText');
     await session.waitFor('PromptUpdated');
+    await attachTrace(timeline, testInfo);
 
     expect(answer.content).toContain('"status":"shipped"');
     expect(backend.requests).toContain('GET /orders/4711');
