@@ -2,28 +2,45 @@
 
     python3 bench/phases.py RESULTS_DIR TRACKING_DIR [TRACKING_DIR ...]
 
-Same steps as qualify.app.check.collect and write_outputs (serial), timed one by one.
+The check's own pipeline entry (qualify.core.evaluate over the check's FileResults, one process),
+with the CPU split where the reader hands a file's testcases to the matcher; then the outputs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qualify.app.check import _gc_paused, _json_text, read_tracking_file
-from qualify.core.matching import Matcher
-from qualify.core.model import JOBS, JobCounts
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.app.check import gc_paused, json_text, read_tracking_file
+from qualify.core.evaluate import Declarations, evaluate
+from qualify.core.model import JOBS
+from qualify.core.policy import PolicyConfig
 from qualify.core.rules import DEFAULT_REAL_API_AREAS
 from qualify.render import console
 from qualify.render.json_report import build_report
-from qualify.results.junit import read_testcases
-from qualify.workspace import expand
+from qualify.results.read import FileResults
+from qualify.workspace import Found, expand
+
+
+class _Timed:
+    """The check's own FileResults, with the CPU split at each hand-over: inside the reader is
+    "reading", back in evaluate (adding the file's kept testcases) is "matching"."""
+
+    def __init__(self, inner: FileResults, lap) -> None:
+        self.inner, self.lap = inner, lap
+
+    def batches(self, filter_for):
+        self.lap("matching")  # evaluate built the declared-title index before asking for the filters
+        for batch in self.inner.batches(filter_for):
+            self.lap("reading")
+            yield batch
+            self.lap("matching")
 
 
 def phases(results: Path, tracking: Path) -> dict[str, float]:
@@ -36,39 +53,30 @@ def phases(results: Path, tracking: Path) -> dict[str, float]:
         spent[name] = spent.get(name, 0.0) + now - clock
         clock = now
 
-    with _gc_paused():  # as collect does, and the freeze below
+    with gc_paused():  # as collect does; the reading freezes what exists and collects what it makes
         files = expand(["docs/issues/**/TRACKING.md"], tracking, what="TRACKING.md")
         reads = [read_tracking_file(p, d) for p, d in files]
         lap("TRACKING.md")
         config = PolicyConfig(today=dt.date(2026, 11, 25), real_api_areas=DEFAULT_REAL_API_AREAS, requested_issues=())
-        defects, selection = select_defects(reads, config)
-        matcher = Matcher(defects)
-    gc.freeze()
-    lap("matching")
-    counts = {job: JobCounts() for job in JOBS}
-    # As collect does: one keeper per job (it carries the near-miss state of that job), each file
-    # read whole, then its kept cases added. Timing each case instead cost ~5 µs per kept case here.
-    readers = {job: (matcher.keeper(job), matcher.captures(job)) for job in JOBS}
-    for job in JOBS:
-        keep, capture = readers[job]
-        for path in sorted((results / job).glob("*.xml")):
-            cases = list(read_testcases(str(path), path.name, job, counts[job], keep=keep, capture=capture))
-            lap("reading")
-            for case in cases:
-                matcher.add(case)
-            lap("matching")
-    with _gc_paused():
-        verdict = evaluate(reads, defects, selection, matcher.book, counts, config)
-    lap("policy")
-    with _gc_paused():  # as write_outputs
+        plan = [(job, [_found(p) for p in sorted((results / job).glob("*.xml"))]) for job in JOBS]
+        total = sum(f.size for _, found in plan for f in found)
+        # One process, as the figures of docs/performance.md are per process (QUALIFY_WORKERS=1).
+        timed = _Timed(FileResults(plan, total, results), lap)
+        verdict = evaluate(Declarations(reads), timed, config)
+        lap("policy")
         console.render_text(verdict)
-        _json_text(build_report(verdict), ())  # as `qualify check` writes it
-    lap("output")
+        json_text(build_report(verdict), ())  # as `qualify check` writes it
+        lap("output")
     gc.unfreeze()
     return spent
 
 
+def _found(path: Path) -> Found:
+    return Found(real=path, display=path.name, size=path.stat().st_size)
+
+
 def main(argv: list[str]) -> int:
+    os.environ["QUALIFY_WORKERS"] = "1"  # CPU per phase of one process
     results, trackings = Path(argv[0]), [Path(a) for a in argv[1:]]
     rows = {t.name: phases(results, t) for t in trackings}
     names = list(next(iter(rows.values())))

@@ -94,3 +94,16 @@ def case(
         properties=tuple(properties),
         output=output,
     )
+
+
+def verdict_of(defects=(), cases=(), *, config=None, reads=None, notes=(), trace_of=None):
+    """A verdict through the one pipeline entry (qualify.core.evaluate), from testcases in memory."""
+    from qualify.core.evaluate import CaseList, Declarations, evaluate
+    from qualify.core.model import TrackingRead
+    from qualify.core.policy import PolicyConfig
+
+    reads = reads if reads is not None else [TrackingRead(path=d.tracking, defect=d) for d in defects]
+    by_job: dict[str, list] = {}
+    for c in cases:
+        by_job.setdefault(c.job, []).append(c)
+    return evaluate(Declarations(reads, notes), CaseList(by_job, trace_of), config or PolicyConfig(today=TODAY))

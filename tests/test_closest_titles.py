@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from builders import TODAY, defect, entry
 
-from qualify.core.matching import Matcher
-from qualify.core.model import JOBS, JobCounts, TrackingRead
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
-from qualify.results.junit import read_testcases
+from qualify.core.evaluate import Declarations, evaluate
+from qualify.core.model import JOBS, TrackingRead
+from qualify.core.policy import PolicyConfig
+from qualify.results.read import FileResults
+from qualify.workspace import Found
 
 RUNNERS = Path(__file__).resolve().parent / "fixtures" / "runners"
 
@@ -66,16 +67,12 @@ DIALECTS = {
 
 
 def _verdict(xml: Path, declared: list[tuple[int, str]]):
+    """The check's own pipeline: the file read (as both jobs) through `FileResults` into `evaluate`."""
     defects = [defect(entry(test, jobs=["real"], line=9), issue=issue) for issue, test in declared]
     reads = [TrackingRead(path=d.tracking, defect=d) for d in defects]
-    config = PolicyConfig(today=TODAY)
-    selected, selection = select_defects(reads, config)
-    matcher = Matcher(selected)
-    counts = {job: JobCounts() for job in JOBS}
-    for job in JOBS:
-        for case in read_testcases(str(xml), xml.name, job, counts[job], matcher.keeper(job)):
-            matcher.add(case)
-    return evaluate(reads, selected, selection, matcher.book, counts, config)
+    found = Found(xml, xml.name, xml.stat().st_size)
+    results = FileResults([(job, [found]) for job in JOBS], found.size, xml.parent)
+    return evaluate(Declarations(reads), results, PolicyConfig(today=TODAY))
 
 
 @pytest.mark.parametrize("runner", sorted(DIALECTS))

@@ -63,13 +63,13 @@ def test_workers_must_be_a_number(monkeypatch):
 
 
 def test_auto_forks_only_for_big_inputs(monkeypatch):
-    from qualify.app import check
+    from qualify.results import read
 
     cpus = len(os.sched_getaffinity(0))
-    assert check._workers(3 * 1200, 3) == 1  # a few KB: one process, fast start
-    assert check._workers(check.PARALLEL_MIN_BYTES, 3) == min(cpus, 3)
+    assert read.worker_count(3 * 1200, 3) == 1  # a few KB: one process, fast start
+    assert read.worker_count(read.PARALLEL_MIN_BYTES, 3) == min(cpus, 3)
     monkeypatch.setenv("QUALIFY_WORKERS", "8")
-    assert check._workers(check.PARALLEL_MIN_BYTES, 1) == 1  # never more workers than files
+    assert read.worker_count(read.PARALLEL_MIN_BYTES, 1) == 1  # never more workers than files
 
 
 def _write_suite(path: Path, names: list[str]) -> None:

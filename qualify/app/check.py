@@ -9,15 +9,15 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from qualify.app.options import RawInputs, build_settings, json_report_target, output_settings
 from qualify.app.progress import Reporter, Silent
-from qualify.core.matching import Keep, Matcher
-from qualify.core.model import JOBS, Defect, Finding, JobCounts, TestCase, TrackingRead, Verdict
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.evaluate import Declarations, evaluate
+from qualify.core.model import JOBS, Finding, TrackingRead, Verdict
+from qualify.core.policy import PolicyConfig, select_defects
 from qualify.errors import QualifyError
 from qualify.github import artifacts, publish
 from qualify.github import context as github_io
@@ -26,8 +26,7 @@ from qualify.render import console
 from qualify.render import markdown as summary
 from qualify.render import workflow_commands as workflow
 from qualify.render.json_report import build_report, error_report
-from qualify.results.attachments import TraceLoader
-from qualify.results.formats import read_testcases
+from qualify.results.read import FileResults
 from qualify.settings import DEFAULT_TRACKING, Outputs, ReadingLimits, Settings, Sources
 from qualify.tracking.parse import issue_from_path, parse_tracking
 from qualify.workspace import (
@@ -41,7 +40,6 @@ from qualify.workspace import (
 
 MAX_TRACKING_BYTES = 1024 * 1024
 PRETTY_JSON_CHARS = 256 * 1024  # larger reports are written compact (read them with `jq .`)
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, forking workers costs more than it saves
 
 
 def read_tracking_file(path: Path, display: str) -> TrackingRead:
@@ -72,7 +70,7 @@ def _invalid(display: str, message: str, line: int = 1) -> TrackingRead:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while building what lives to the end of the check.
 
     Declarations, the title index, the verdict and the report are all kept: the worst case for
@@ -100,28 +98,28 @@ def collect(
         try:
             return _collect(settings, api, Path(tmp), progress or Silent())
         finally:
-            gc.unfreeze()  # _collect froze the declarations for the reading
+            gc.unfreeze()  # the reading (FileResults) froze what lives to the end
 
 
 def _select(
     settings: Settings, api: github_io.Api | None, reads: list[TrackingRead], tmp: Path
-) -> tuple[PolicyConfig, list[Defect], list[Finding], dict[str, list[tuple[Path, str]]]]:
-    """The defects to evaluate and the policy for them, with what the GitHub API adds (issue lists
-    by milestone/label, labels, results from another run); without a token, notes what was skipped."""
+) -> tuple[PolicyConfig, list[Finding], dict[str, list[tuple[Path, str]]]]:
+    """The policy for the defects to evaluate, with what the GitHub API adds (issue lists by
+    milestone/label, labels, results from another run); without a token, notes what was skipped."""
     policy = settings.policy
     from_query, listed_labels = github_io.resolve_issue_queries(
         api, policy.issue_queries, name=policy.naming.of("issues")
     )
     requested = tuple(dict.fromkeys([*policy.issues, *from_query]))
-    config = PolicyConfig(today=policy.today, real_api_areas=policy.real_api_areas, requested_issues=requested)
-    defects, selection = select_defects(reads, config)
-    selection = github_io.explain_selection(selection, from_query)
-    labels, notes = github_io.read_labels(
-        api, settings.github, settings.labels, [d.issue for d in defects], listed_labels
+    config = PolicyConfig(
+        today=policy.today, real_api_areas=policy.real_api_areas, requested_issues=requested, requested_from=from_query
     )
+    # The issues whose labels matter: those the core will evaluate (the same selection it makes).
+    issues = [d.issue for d in select_defects(reads, config)[0]]
+    labels, notes = github_io.read_labels(api, settings.github, settings.labels, issues, listed_labels)
     # An artifact of another run replaces the local glob of its job.
     sources, stale = artifacts.fetch_results(api, settings.github, settings.artifacts, tmp)
-    return replace(config, labels=labels), defects, [*selection, *notes, *stale], sources
+    return replace(config, labels=labels), [*notes, *stale], sources
 
 
 def _collect(settings: Settings, api: github_io.Api | None, tmp: Path, progress: Reporter) -> Verdict:
@@ -129,7 +127,7 @@ def _collect(settings: Settings, api: github_io.Api | None, tmp: Path, progress:
     workspace = where.workspace
     if not workspace.is_dir():
         raise QualifyError(f"workspace {workspace} is not a directory", code="usage")
-    with _gc_paused():
+    with gc_paused():
         tracking_files = _find(
             where, where.tracking, "TRACKING.md", TRACKING_IN_DIRECTORY, where.tracking_label, progress
         )
@@ -139,37 +137,15 @@ def _collect(settings: Settings, api: github_io.Api | None, tmp: Path, progress:
             else read_tracking_file(f.real, f.display)
             for f in tracking_files
         ]
-        config, defects, selection, sources = _select(settings, api, reads, tmp)
+        config, notes, sources = _select(settings, api, reads, tmp)
         if not tracking_files:
-            selection = _no_tracking(where, selection)
-        matcher = Matcher(defects)
-    # They live to the end: out of the collections during reading (each full one scanned them all
-    # again), and out of copy-on-write in forked readers. collect() unfreezes.
-    gc.freeze()
-    counts = {job: JobCounts() for job in JOBS}
-    # Every file is found and sized before any is read; the workers below get the whole list at once.
-    plan, total = plan_results(where, settings.limits, sources, progress)
-    tasks = [_Task(job, str(f.real), f.display) for job, files in plan for f in files]
-    workers = _workers(total, len(tasks))
-    readers = {job: _reader(matcher, job, logged=workers > 1) for job in JOBS}
-    results = _read_all(tasks, readers, workers)
-    # Traces (attachments) are read here, in the main process and in file order, only for the passed
-    # runs of declared tests whose defect lists steps or sets `events`: one byte budget for the check.
-    # Results from another run's artifact sit in `tmp`, one folder per job: their attachments too.
-    traces = TraceLoader(workspace, [tmp / job for job in sources]) if matcher.reads_traces else None
-    for job, files in plan:
-        progress.job(job, len(files))
-        for f in files:
-            cases, file_counts, near_names = next(results)
-            counts[job].merge(file_counts)
-            matcher.replay_near(job, near_names)
-            trace_of = traces.for_file(f.real) if traces is not None else None
-            for case in cases:
-                matcher.add(case, trace_of)
-            progress.file_read(job, counts[job])
-    progress.finish()
-    with _gc_paused():
-        return evaluate(reads, defects, selection, matcher.book, counts, config)
+            notes = [_no_tracking(where), *notes]
+        # Every file is found and sized before any is read; the workers get the whole list at once.
+        plan, total = plan_results(where, settings.limits, sources, progress)
+        results = FileResults(plan, total, workspace, [tmp / job for job in sources], progress)
+        # GC stays off while the matcher's index and the verdict are built (both live to the end);
+        # FileResults turns it on for the reading.
+        return evaluate(Declarations(reads, notes), results, config)
 
 
 def plan_results(
@@ -234,7 +210,7 @@ def _find(
     return found.files
 
 
-def _no_tracking(where: Sources, selection: list[Finding]) -> list[Finding]:
+def _no_tracking(where: Sources) -> Finding:
     """The tracking glob matched no file: say so, with where it looked, instead of "nothing is declared"."""
     shown = ", ".join(repr(g) for g in where.tracking)
     looked = searched(list(where.tracking), where.workspace, TRACKING_IN_DIRECTORY)
@@ -247,108 +223,7 @@ def _no_tracking(where: Sources, selection: list[Finding]) -> list[Finding]:
         hint = (
             f"check the glob: it is relative to the workspace {where.workspace.resolve()} (default {DEFAULT_TRACKING})"
         )
-    rest = [f for f in selection if not (f.code == "tracking-missing" and f.issue is None)]
-    return [Finding(code="tracking-missing", message=message, hint=hint), *rest]
-
-
-@dataclass(frozen=True, slots=True)
-class _Task:
-    job: str
-    path: str
-    display: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Reader:
-    """How one job's files are read: the keeper, which kept testcases carry their output, properties
-    and attachment paths (evidence, traces), and (in worker processes) the list the keeper logs
-    near-miss names into, sent back per file. Captured fields travel back with each kept testcase."""
-
-    keep: Keep
-    capture: Callable[[str], bool] | None
-    near_log: list[tuple[str, bool]] | None
-
-
-def _reader(matcher: Matcher, job: str, *, logged: bool) -> _Reader:
-    log: list[tuple[str, bool]] | None = [] if logged else None
-    return _Reader(matcher.keeper(job, log), matcher.captures(job), log)
-
-
-_Readers = dict[str, _Reader]
-_FileRead = tuple[list[TestCase], JobCounts, list[tuple[str, bool]]]  # kept testcases, counts, near-miss names
-
-
-def _workers(total_bytes: int, files: int) -> int:
-    """Processes that read result files: QUALIFY_WORKERS (a number, or `auto`, the default).
-
-    `auto` uses every CPU this process may run on once the files are big enough for the fork to pay
-    off (PARALLEL_MIN_BYTES), and one process below that, so small checks start fast.
-    """
-    value = os.environ.get("QUALIFY_WORKERS", "auto").strip().lower()
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if value == "auto":
-        wanted = cpus if total_bytes >= PARALLEL_MIN_BYTES else 1
-    elif value.isdigit() and int(value) > 0:
-        wanted = int(value)
-    else:
-        raise QualifyError(f"QUALIFY_WORKERS={value!r} is not a number of processes or `auto`", code="usage")
-    workers = max(1, min(wanted, cpus, files))
-    if workers > 1:
-        import multiprocessing  # lazily: start-up time of small checks
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return 1  # workers inherit the matcher by forking; without fork, read in this process
-    return workers
-
-
-def _read_file(task: _Task, readers: _Readers) -> _FileRead:
-    reader = readers[task.job]
-    file_counts = JobCounts()
-    log = reader.near_log
-    if log is not None:
-        log.clear()
-    cases = list(
-        read_testcases(task.path, task.display, task.job, file_counts, keep=reader.keep, capture=reader.capture)
-    )
-    return cases, file_counts, list(log) if log is not None else []
-
-
-def _read_all(tasks: list[_Task], readers: _Readers, workers: int) -> Iterator[_FileRead]:
-    """Kept testcases and counts per file, in file order whatever the number of workers."""
-    if workers <= 1:
-        for task in tasks:
-            yield _read_file(task, readers)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor  # lazily: start-up time of small checks
-
-    # fork: the workers inherit the matcher's index (inside `readers`) without pickling it; only
-    # each file's few kept testcases and its counts travel back.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(readers,)) as pool:
-        for outcome, error in pool.map(_worker_read, tasks):
-            if error is not None:
-                message, path, line, code = error
-                raise QualifyError(message, path, line, code=code)
-            yield outcome
-
-
-# Set once in each worker process by its initializer (fork); never used in the main process.
-_WORKER_READERS: list[_Readers] = []
-
-
-def _worker_init(readers: _Readers) -> None:
-    _WORKER_READERS.append(readers)
-
-
-def _worker_read(
-    task: _Task,
-) -> tuple[_FileRead | None, tuple[str, str | None, int | None, str] | None]:
-    # QualifyError's keyword-only `code` does not survive pickling: send its parts back instead.
-    try:
-        return _read_file(task, _WORKER_READERS[0]), None
-    except QualifyError as exc:
-        return None, (exc.message, exc.path, exc.line, exc.code)
+    return Finding(code="tracking-missing", message=message, hint=hint)
 
 
 def check_size(display: str, size: int, total: int, limits: ReadingLimits) -> int:
@@ -394,7 +269,7 @@ def _write(path: str, text: str, target: Path, *, append: bool = False) -> None:
         raise QualifyError(f"cannot write {path}: {exc.strerror or exc}", code="output-failed") from None
 
 
-def _json_text(report: dict, hide: tuple[str, ...]) -> str:
+def json_text(report: dict, hide: tuple[str, ...]) -> str:
     """The report as JSON: indented when small enough to read, compact beyond PRETTY_JSON_CHARS.
 
     Indenting forces json's pure-Python encoder: 0.5 s for a 2.8 MB report (2,000 declared tests
@@ -406,7 +281,7 @@ def _json_text(report: dict, hide: tuple[str, ...]) -> str:
     return workflow.redact(text + "\n", hide)
 
 
-@_gc_paused()
+@gc_paused()
 def write_outputs(
     opts: Outputs, verdict: Verdict | None, error: str | None, out: TextIO, error_code: str = "could-not-evaluate"
 ) -> None:
@@ -424,7 +299,7 @@ def write_outputs(
             report = error_report(error or "", error_code)
         try:
             target = json_report_target(opts, opts.json_report, "the JSON report path")
-            _write(opts.json_report, _json_text(report, hide), target)
+            _write(opts.json_report, json_text(report, hide), target)
         except QualifyError as exc:
             failed = exc
     if opts.summary:

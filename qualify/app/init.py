@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from qualify.core.evaluate import Filter
 from qualify.core.matching import canonical, mentioned_issues
 from qualify.core.model import JOBS, Defect, JobCounts, Outcome, Step, TestCase
-from qualify.errors import QualifyError
-from qualify.results.formats import read_testcases
+from qualify.results.read import FileResults
+from qualify.settings import ReadingLimits, Sources
 from qualify.tracking.writer import regex_scalar, yaml_string
-from qualify.workspace import RESULTS_IN_DIRECTORY, expand, searched
+from qualify.workspace import expand
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone
 
@@ -244,24 +245,24 @@ def run_init(
     known: Known | None = None,
 ) -> int:
     """Read both jobs' results, print the block. 0 printed, 1 no test mentions the issue."""
+    from qualify.app.check import plan_results  # the check's own guards: sizes, empty files, paths
+
     gatherer = Gatherer(issue)
+    where = Sources(
+        workspace=workspace,
+        mock=tuple(globs["mock"]),
+        real=tuple(globs["real"]),
+        allow_outside_workspace=allow_outside,
+        typed_outside_workspace=typed_outside,
+    )
+    plan, total = plan_results(where, ReadingLimits())
     counts = {job: JobCounts() for job in JOBS}
-    for job in JOBS:
-        files = expand(
-            globs[job],
-            workspace,
-            what=f"{job} results",
-            allow_outside=allow_outside,
-            typed_outside=typed_outside,
-            in_directory=RESULTS_IN_DIRECTORY,
-        )
-        if not files:
-            shown = ", ".join(repr(g) for g in globs[job]) or "(none given)"
-            where = searched(globs[job], workspace, RESULTS_IN_DIRECTORY)
-            raise QualifyError(f"--{job}-results {shown} matched no file ({where})", code="results-missing")
-        for path, display in files:
-            for case in read_testcases(str(path), display, job, counts[job], keep=gatherer.wants):
-                gatherer.add(case)
+    # The check's reading, with the gatherer as the filter: only titles mentioning the issue are kept.
+    wanted = Filter(keep=gatherer.wants, capture=None, traces=False)
+    for batch in FileResults(plan, total, workspace).batches(lambda job, logged: wanted):
+        counts[batch.job].merge(batch.counts)
+        for case in batch.cases:
+            gatherer.add(case)
     gathered = gatherer.result()
     if not gathered.tests:
         read = ", ".join(f"{job}: {counts[job].testcases} testcases" for job in JOBS)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from qualify.core import rules as label_rules
 from qualify.core import trace as traces
@@ -36,6 +36,8 @@ class PolicyConfig:
     real_api_areas: tuple[str, ...] = label_rules.DEFAULT_REAL_API_AREAS
     requested_issues: tuple[int, ...] = ()
     labels: label_rules.LabelData | None = None  # None: the label check did not run (no token)
+    # Issues put on the list by a milestone or label query (issue -> "milestone v1.2"), to say so.
+    requested_from: Mapping[int, str] = field(default_factory=dict)
 
 
 def select_defects(reads: list[TrackingRead], config: PolicyConfig) -> tuple[list[Defect], list[Finding]]:
@@ -80,14 +82,14 @@ def select_defects(reads: list[TrackingRead], config: PolicyConfig) -> tuple[lis
     missing = sorted(requested - set(seen) - reported)
     declared = declared_list(seen) if missing else ""
     for issue in missing:
-        findings.append(
-            Finding(
-                code="tracking-missing",
-                message=f"issue #{issue} was requested but no TRACKING.md declares it ({declared})",
-                issue=issue,
-                hint="add docs/issues/ISSUE-N/TRACKING.md with a `qualify:` block, or check --tracking",
-            )
-        )
+        source = config.requested_from.get(issue)
+        if source is not None:
+            message = f"issue #{issue} is in {source} but no TRACKING.md declares it"
+            hint = "every defect of the release needs docs/issues/ISSUE-N/TRACKING.md with a `qualify:` block"
+        else:
+            message = f"issue #{issue} was requested but no TRACKING.md declares it ({declared})"
+            hint = "add docs/issues/ISSUE-N/TRACKING.md with a `qualify:` block, or check --tracking"
+        findings.append(Finding(code="tracking-missing", message=message, issue=issue, hint=hint))
     if not defects and not findings:
         findings.append(
             Finding(

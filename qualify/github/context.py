@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from qualify.core.model import Finding
@@ -130,20 +130,6 @@ def _milestone_number(api: Api, title: str) -> int:
             return m["number"]
     names = ", ".join(sorted(str(m.get("title")) for m in milestones if isinstance(m, dict))[:20]) or "none"
     raise QualifyError(f"milestone {title!r} not found in {api.repo} (milestones: {names})")
-
-
-def explain_selection(findings: list[Finding], from_query: Mapping[int, str]) -> list[Finding]:
-    """Say which milestone/label put an issue on the list when its TRACKING.md is missing."""
-    out = []
-    for f in findings:
-        if f.code == "tracking-missing" and f.issue in from_query and f.file is None:
-            f = replace(
-                f,
-                message=f"issue #{f.issue} is in {from_query[f.issue]} but no TRACKING.md declares it",
-                hint="every defect of the release needs docs/issues/ISSUE-N/TRACKING.md with a `qualify:` block",
-            )
-        out.append(f)
-    return out
 
 
 def read_labels(

@@ -1,14 +1,12 @@
 """Labels decide rules: the pure core (labels as data) and the check against the stand-in API."""
 
 import pytest
-from builders import TODAY, case, defect, entry
+from builders import TODAY, case, defect, entry, verdict_of
 from fake_github import READ_ONLY
 from workspace import MOCK_ONLY_TEST, check, codes, declare, gh_options, github, workspace
 
 from qualify.app.options import parse_issue_selection
-from qualify.core.matching import Matcher
-from qualify.core.model import JobCounts, TrackingRead
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.policy import PolicyConfig
 from qualify.core.rules import LabelData
 
 REG = entry("regression test", jobs=["mock"], line=10)
@@ -17,16 +15,7 @@ CASES = [case("regression test"), case("unrelated", job="real")]
 
 
 def verdict(d, labels):
-    config = PolicyConfig(today=TODAY, labels=labels)
-    reads = [TrackingRead(path=d.tracking, defect=d)]
-    selected, selection = select_defects(reads, config)
-    m = Matcher(selected)
-    counts = {"mock": JobCounts(), "real": JobCounts()}
-    for c in CASES:
-        counts[c.job].add(c)
-        if m.wants(c.name):
-            m.add(c)
-    return evaluate(reads, selected, selection, m.book, counts, config)
+    return verdict_of([d], CASES, config=PolicyConfig(today=TODAY, labels=labels))
 
 
 def problems(v):

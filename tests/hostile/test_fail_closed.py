@@ -19,7 +19,7 @@ def _boom(*args, **kwargs):
 
 def test_an_unexpected_exception_is_one_line_and_not_qualified(tmp_path, monkeypatch):
     monkeypatch.delenv("QUALIFY_DEBUG", raising=False)
-    monkeypatch.setattr("qualify.app.check.read_testcases", _boom)
+    monkeypatch.setattr("qualify.results.read.read_testcases", _boom)
     ws = workspace(tmp_path)
     run = run_in_process(ws, Layout())
     assert run.code == 2
@@ -33,7 +33,7 @@ def test_an_unexpected_exception_is_one_line_and_not_qualified(tmp_path, monkeyp
 
 def test_qualify_debug_shows_the_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("QUALIFY_DEBUG", "1")
-    monkeypatch.setattr("qualify.app.check.read_testcases", _boom)
+    monkeypatch.setattr("qualify.results.read.read_testcases", _boom)
     run = run_in_process(workspace(tmp_path), Layout())
     assert run.code == 2
     assert "Traceback (most recent call last)" in run.err and "ValueError: boom" in run.err

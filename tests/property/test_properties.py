@@ -19,12 +19,11 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 
-from builders import TODAY, case, defect, entry  # noqa: E402
+from builders import case, defect, entry, verdict_of  # noqa: E402
 from mutate import SEEDS_TRACKING, SEEDS_XML, mutate  # noqa: E402
 
-from qualify.core.matching import SEP, Matcher, _Closeness, _lcs_length, canonical  # noqa: E402
-from qualify.core.model import JobCounts, TrackingRead  # noqa: E402
-from qualify.core.policy import PolicyConfig, evaluate, select_defects  # noqa: E402
+from qualify.core.matching import SEP, _Closeness, _lcs_length, canonical  # noqa: E402
+from qualify.core.model import JobCounts  # noqa: E402
 from qualify.errors import QualifyError  # noqa: E402
 from qualify.render.markdown import md, md_cell, render_markdown, render_summary  # noqa: E402
 from qualify.render.workflow_commands import command, escape_data, plain, redact  # noqa: E402
@@ -208,16 +207,7 @@ def test_md_cell_is_md_with_break_points_only(text, every):
 def test_summary_rows_stay_intact_whatever_the_title(title, defect_title):
     title = " ".join(title.split()) or "t"
     d = defect(entry(title, jobs=["mock"]), title=defect_title)
-    reads = [TrackingRead(path=d.tracking, defect=d)]
-    cfg = PolicyConfig(today=TODAY)
-    selected, sel = select_defects(reads, cfg)
-    matcher = Matcher(selected)
-    counts = {"mock": JobCounts(), "real": JobCounts()}
-    for c in [case(title), case("other", job="real")]:
-        counts[c.job].add(c)
-        if matcher.wants(c.name):
-            matcher.add(c)
-    verdict = evaluate(reads, selected, sel, matcher.book, counts, cfg)
+    verdict = verdict_of([d], [case(title), case("other", job="real")])
     text = render_summary(verdict)
     width = None
     for line in text.splitlines():  # every row of every table as wide as its header

@@ -13,13 +13,12 @@ import os
 from pathlib import Path
 
 import jsonschema
-from builders import TODAY, case, defect, entry, output, prop, waiver
+from builders import TODAY, case, defect, entry, output, prop, verdict_of, waiver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualify.core.matching import Matcher
-from qualify.core.model import JOBS, KINDS, Finding, JobCounts, Outcome, TrackingRead
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.model import JOBS, KINDS, Finding, Outcome, TrackingRead
+from qualify.core.policy import PolicyConfig
 from qualify.errors import CODES
 from qualify.render.json_report import build_report, error_report
 
@@ -97,16 +96,7 @@ def _errors(report: object) -> list[str]:
 @given(check=checks())
 def test_every_report_the_core_builds_is_valid(check):
     reads, cases = check
-    config = PolicyConfig(today=TODAY)
-    defects, selection = select_defects(reads, config)
-    matcher = Matcher(defects)
-    counts = {job: JobCounts() for job in JOBS}
-    keepers = {job: matcher.keeper(job) for job in JOBS}
-    for c in cases:
-        counts[c.job].add(c)
-        if keepers[c.job](c.name):
-            matcher.add(c)
-    report = build_report(evaluate(reads, defects, selection, matcher.book, counts, config))
+    report = build_report(verdict_of(cases=cases, reads=reads, config=PolicyConfig(today=TODAY)))
     assert not _errors(report), _errors(report)
 
 

@@ -1,27 +1,17 @@
 import datetime as dt
 
 import pytest
-from builders import TODAY, case, defect, entry, output, prop, waiver
+from builders import TODAY, case, defect, entry, output, prop, verdict_of, waiver
 
-from qualify.core.matching import Matcher
-from qualify.core.model import JobCounts, Outcome, TrackingRead
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.model import Outcome, TrackingRead
+from qualify.core.policy import PolicyConfig
 
 CONFIG = PolicyConfig(today=TODAY)
 SCENARIO = "connect → Settings → user message → function call → backend HTTP → response"
 
 
-def verdict(defects, cases, *, config=CONFIG, reads=None, counts=None):
-    reads = reads if reads is not None else [TrackingRead(path=d.tracking, defect=d) for d in defects]
-    selected, selection = select_defects(reads, config)
-    m = Matcher(selected)
-    auto = {"mock": JobCounts(), "real": JobCounts()}
-    keep = {job: m.keeper(job) for job in auto}
-    for c in cases:
-        auto[c.job].add(c)
-        if keep[c.job](c.name):
-            m.add(c)
-    return evaluate(reads, selected, selection, m.book, counts or auto, config)
+def verdict(defects, cases, *, config=CONFIG, reads=None):
+    return verdict_of(defects, cases, config=config, reads=reads)
 
 
 def codes(v):

@@ -1,10 +1,8 @@
 import re
 
-from builders import TODAY, case, defect, entry
+from builders import case, defect, entry, verdict_of
 
-from qualify.core.matching import Matcher
-from qualify.core.model import Finding, JobCounts, TrackingRead
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.model import Finding
 from qualify.render.markdown import md, render_summary
 from qualify.render.workflow_commands import annotation, command, escape_data, escape_property, output_lines
 
@@ -42,16 +40,7 @@ def test_markdown_escapes_untrusted_names():
 
 def test_summary_puts_the_verdict_first_and_escapes_titles():
     d = defect(entry("evil | <b>title</b>", jobs=["mock"]))
-    reads = [TrackingRead(path=d.tracking, defect=d)]
-    cfg = PolicyConfig(today=TODAY)
-    selected, sel = select_defects(reads, cfg)
-    m = Matcher(selected)
-    counts = {"mock": JobCounts(), "real": JobCounts()}
-    for c in [case("evil | <b>title</b>"), case("other", job="real")]:
-        counts[c.job].add(c)
-        if m.wants(c.name):
-            m.add(c)
-    text = render_summary(evaluate(reads, selected, sel, m.book, counts, cfg))
+    text = render_summary(verdict_of([d], [case("evil | <b>title</b>"), case("other", job="real")]))
     assert text.startswith("## ✅ Release qualified")
     row = next(line for line in text.splitlines() if "evil" in line)
     assert "<b>" not in row
@@ -73,10 +62,7 @@ def test_tracking_links_are_absolute_when_the_commit_is_known():
     from qualify.settings import GitHubContext
 
     d = defect(entry("t", jobs=["mock"]))
-    reads = [TrackingRead(path=d.tracking, defect=d)]
-    cfg = PolicyConfig(today=TODAY)
-    selected, sel = select_defects(reads, cfg)
-    verdict = evaluate(reads, selected, sel, Matcher(selected).book, {"mock": JobCounts(), "real": JobCounts()}, cfg)
+    verdict = verdict_of([d])
     relative = render_summary(verdict)
     assert f"[#{d.issue}]({d.tracking})" in relative
     base = GitHubContext(repo="acme/voice", sha="abc123", server_url="https://ghe.example/").blob_base()

@@ -1,11 +1,10 @@
 """The partner-scenario rule read from the run's trace, and mock drift, through Matcher and evaluate."""
 
-from builders import TODAY, case, defect, entry, output, steps, waiver
+from builders import TODAY, case, defect, entry, output, steps, verdict_of, waiver
 
 from qualify.core import matching
-from qualify.core.matching import Matcher
-from qualify.core.model import JobCounts, Outcome, TrackingRead
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.model import Outcome
+from qualify.core.policy import PolicyConfig
 
 CONFIG = PolicyConfig(today=TODAY)
 FLOW = steps(("connect", r"session\.created"), ("function call", r"function_call"), ("response", r"response\.done"))
@@ -18,15 +17,7 @@ EVENTS = r'"type":"([\w.]+)"'
 
 
 def verdict(defects, cases, trace_of=None):
-    reads = [TrackingRead(path=d.tracking, defect=d) for d in defects]
-    selected, selection = select_defects(reads, CONFIG)
-    m = Matcher(selected)
-    counts = {"mock": JobCounts(), "real": JobCounts()}
-    for c in cases:
-        counts[c.job].add(c)
-        if m.keeper(c.job)(c.name):
-            m.add(c, trace_of)
-    return evaluate(reads, selected, selection, m.book, counts, CONFIG)
+    return verdict_of(defects, cases, config=CONFIG, trace_of=trace_of)
 
 
 def codes(v):

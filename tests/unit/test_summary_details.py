@@ -2,27 +2,19 @@
 
 import re
 
-from builders import TODAY, case, defect, entry
+from builders import case, defect, entry, verdict_of
 
-from qualify.core.matching import Matcher
-from qualify.core.model import JobCounts, Outcome, TrackingRead
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.model import Outcome
 from qualify.render.markdown import COLLAPSE_ROWS, fit, render_summary
 
 
 def _verdict(passing: int, failing: int, title: str = "test {n}"):
     defects = [defect(entry(title.format(n=n), jobs=["mock"]), issue=n) for n in range(1, passing + failing + 1)]
-    reads = [TrackingRead(path=d.tracking, defect=d) for d in defects]
-    cfg = PolicyConfig(today=TODAY)
-    selected, sel = select_defects(reads, cfg)
-    matcher = Matcher(selected)
-    counts = {"mock": JobCounts(), "real": JobCounts()}
-    for n in range(1, passing + failing + 1):
-        c = case(title.format(n=n), outcome=Outcome.PASSED if n <= passing else Outcome.FAILED)
-        counts["mock"].add(c)
-        if matcher.wants(c.name):
-            matcher.add(c)
-    return evaluate(reads, selected, sel, matcher.book, counts, cfg)
+    cases = [
+        case(title.format(n=n), outcome=Outcome.PASSED if n <= passing else Outcome.FAILED)
+        for n in range(1, passing + failing + 1)
+    ]
+    return verdict_of(defects, cases)
 
 
 def _blocks(text: str) -> list[str]:
@@ -139,16 +131,7 @@ def test_rendering_stops_where_the_cut_falls_without_changing_the_text():
 def _evaluate(defects, cases, extra=()):
     from dataclasses import replace
 
-    reads = [TrackingRead(path=d.tracking, defect=d) for d in defects]
-    cfg = PolicyConfig(today=TODAY)
-    selected, sel = select_defects(reads, cfg)
-    matcher = Matcher(selected)
-    counts = {"mock": JobCounts(), "real": JobCounts()}
-    for c in cases:
-        counts[c.job].add(c)
-        if matcher.wants(c.name):
-            matcher.add(c)
-    verdict = evaluate(reads, selected, sel, matcher.book, counts, cfg)
+    verdict = verdict_of(defects, cases)
     return replace(verdict, findings=(*verdict.findings, *extra))
 
 
