@@ -1,6 +1,9 @@
 """Benchmark `qualify check` against the XML floor and the junitparser baseline.
 
     python3 bench/run.py --sizes 10k,100k,1M --rounds 3
+    python3 bench/run.py --sizes 1M --shapes base,suffixes,paths,params,mentions --rounds 3
+
+Every title shape of bench/gen_corpus.py (`--shapes`) is read at every size, with its own declarations.
 
 Each tool runs as its own process, alternately (the order rotates every round), so that noise from
 other work on the machine spreads over all of them; ratios are taken between medians of one run.
@@ -69,14 +72,26 @@ def qualify_cmd(results: Path, tracking: Path, report: Path) -> list[str]:
 
 
 def check_qualify_report(report: Path, expected: int) -> None:
-    data = json.loads(report.read_text())
-    total = sum(int(j["testcases"]) for j in data["results"].values())
+    # Only the report's last key, `results`: loading a 13 MB report whole would raise this process's
+    # peak RSS, which Linux carries over into every child's ru_maxrss measured after it.
+    with report.open("rb") as fh:
+        fh.seek(max(0, report.stat().st_size - 65536))
+        tail = fh.read().decode("utf-8", "replace")
+    start = tail.rfind('"results":')
+    results = None
+    if start >= 0:
+        at = start + len('"results":')
+        at += len(tail[at:]) - len(tail[at:].lstrip())  # the indented report has a space here
+        results = json.JSONDecoder().raw_decode(tail, at)[0]
+    if results is None:
+        results = json.loads(report.read_text())["results"]
+    total = sum(int(j["testcases"]) for j in results.values())
     if total != expected:
         raise SystemExit(f"qualify counted {total} testcases, the corpus has {expected}")
 
 
-def bench_size(out: Path, size: int, tracking: Path, rounds: int, parallel: bool) -> dict[str, Runs]:
-    results = gen_corpus.write_results(out, gen_corpus.SEED, size)
+def bench_size(out: Path, size: int, tracking: Path, rounds: int, parallel: bool, shape: str) -> dict[str, Runs]:
+    results = gen_corpus.write_results(out, gen_corpus.SEED, size, shape)
     files = sorted(str(p) for p in results.glob("*/*.xml"))
     report = out / "qualify-report.json"
     tools: dict[str, tuple[list[str], dict[str, str] | None, tuple[int, ...]]] = {
@@ -115,34 +130,46 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--declared", type=int, default=2000, help="declared tests (in 500 TRACKING.md files)")
     ap.add_argument("--no-parallel", action="store_true", help="skip the QUALIFY_WORKERS=2 runs")
     ap.add_argument("--no-linearity", action="store_true", help="skip the 10x declared tests run")
+    ap.add_argument("--shapes", default="base", help=f"title shapes, of {', '.join(gen_corpus.SHAPES)}")
     args = ap.parse_args(argv)
     out = Path(args.out)
     sizes = [gen_corpus.parse_size(s) for s in args.sizes.split(",")]
+    shapes = args.shapes.split(",")
+    for shape in shapes:
+        if shape not in gen_corpus.SHAPES:
+            ap.error(f"unknown shape {shape!r}; known: {', '.join(gen_corpus.SHAPES)}")
     tracking = gen_corpus.write_tracking(out, gen_corpus.SEED, args.declared)
 
     print(f"# qualify benchmark: {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start, {args.rounds} rounds")  # fmt: skip
     print()
     print(
-        "| tool | testcases | MB | s median | s min | s max | MB/s | peak RSS MB | × floor | × junitparser "
-        "| CPU s median | CPU × floor |"
+        "| shape | tool | testcases | MB | s median | s min | s max | MB/s | peak RSS MB | × floor | × junitparser "
+        "| CPU s median | CPU × floor | load |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     all_runs: dict[int, dict[str, Runs]] = {}
-    for size in sizes:
-        runs = all_runs[size] = bench_size(out, size, tracking, args.rounds, not args.no_parallel)
-        mb = sum(p.stat().st_size for p in (out / f"results-{size}").glob("*/*.xml")) / 1e6
-        floor, base = runs["floor"].median, runs["junitparser"].median
-        floor_cpu = statistics.median(runs["floor"].cpu)
-        for name, r in runs.items():
-            cpu = statistics.median(r.cpu)
-            print(
-                f"| {name} | {fmt_size(size)} | {mb:.0f} | {r.median:.2f} | {min(r.seconds):.2f} | "
-                f"{max(r.seconds):.2f} | {mb / r.median:.0f} | {max(r.rss_mb):.0f} | "
-                f"{r.median / floor:.2f} | {r.median / base:.2f} | {cpu:.2f} | {cpu / floor_cpu:.2f} |",
-                flush=True,
-            )
-    if len(sizes) > 1:
+    for shape in shapes:
+        shape_tracking = gen_corpus.write_tracking(out, gen_corpus.SEED, args.declared, shape=shape)
+        for size in sizes:
+            runs = bench_size(out, size, shape_tracking, args.rounds, not args.no_parallel, shape)
+            load = os.getloadavg()[0]  # other work on the machine during these runs (1-minute average)
+            if shape == "base":
+                all_runs[size] = runs
+            results = gen_corpus.write_results(out, gen_corpus.SEED, size, shape)
+            mb = sum(p.stat().st_size for p in results.glob("*/*.xml")) / 1e6
+            floor, base = runs["floor"].median, runs["junitparser"].median
+            floor_cpu = statistics.median(runs["floor"].cpu)
+            for name, r in runs.items():
+                cpu = statistics.median(r.cpu)
+                print(
+                    f"| {shape} | {name} | {fmt_size(size)} | {mb:.0f} | {r.median:.2f} | {min(r.seconds):.2f} | "
+                    f"{max(r.seconds):.2f} | {mb / r.median:.0f} | {max(r.rss_mb):.0f} | "
+                    f"{r.median / floor:.2f} | {r.median / base:.2f} | {cpu:.2f} | {cpu / floor_cpu:.2f} | "
+                    f"{load:.2f} |",
+                    flush=True,
+                )
+    if len(sizes) > 1 and "base" in shapes:
         lo, hi = sizes[0], sizes[-1]
         print()
         for name in ("qualify", "qualify -j2", "junitparser", "floor"):
@@ -151,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                 slope = (b - a) / ((hi - lo) / 100_000)
                 print(f"RSS slope {name}: {a:.0f} MB at {fmt_size(lo)} → {b:.0f} MB at {fmt_size(hi)} "
                       f"({slope:+.2f} MB per 100k testcases)")  # fmt: skip
-    if not args.no_linearity:
+    if not args.no_linearity and "base" in shapes:
         size = sizes[-1]
         ten = gen_corpus.write_tracking(out, gen_corpus.SEED, args.declared * 10)
         # The same 10x, every declared test present in the results (needs >= 100 cases per file).
@@ -176,12 +203,14 @@ def main(argv: list[str] | None = None) -> int:
                     runs.seconds.append(secs)
                     runs.cpu.append(cpu)
                     runs.rss_mb.append(rss)
-            grow = (big.median / small.median - 1) * 100
-            grow_cpu = (statistics.median(big.cpu) / statistics.median(small.cpu) - 1) * 100
+            extra = args.declared * 9
+            per_wall = (big.median - small.median) / extra * 1e6
+            per_cpu = (statistics.median(big.cpu) - statistics.median(small.cpu)) / extra * 1e6
             print(
-                f"Linearity at {fmt_size(size)} testcases, {label}: {args.declared} declared tests "
-                f"{small.median:.2f} s, {args.declared * 10} declared {big.median:.2f} s: {grow:+.1f}% wall, "
-                f"{grow_cpu:+.1f}% CPU; peak RSS {max(small.rss_mb):.0f} → {max(big.rss_mb):.0f} MB"
+                f"Cost per declared test at {fmt_size(size)} testcases, {label}: {args.declared} declared tests "
+                f"{small.median:.2f} s, {args.declared * 10} declared {big.median:.2f} s: "
+                f"**{per_wall:.0f} µs wall, {per_cpu:.0f} µs CPU per declared test**; "
+                f"peak RSS {max(small.rss_mb):.0f} → {max(big.rss_mb):.0f} MB (load {os.getloadavg()[0]:.2f})"
             )
         print(f"\nWhere the time goes at {fmt_size(size)} testcases (bench/phases.py, in process, serial):\n")
         sys.stdout.flush()

@@ -258,6 +258,8 @@ def test_evidence_and_diagnostics_on_real_playwright_output(tmp_path, value, cod
     assert problems == sorted(want)
     nf = next(p for p in data["problems"] if p["code"] == "test-not-found")
     assert nf["closest"][0] == "checkout › Issue #462: totals are rounded to cents"
+    assert nf["did_you_mean"] == "checkout › Issue #462: totals are rounded to cents"
+    assert "line 14 of docs/issues/ISSUE-462/TRACKING.md" in nf["hint"]
     # Tests mentioning #462 that no entry declares: pytest's, in the mock job, with its file.
     assert [(c["name"], c["jobs"], c["file"]) for c in d["undeclared_candidates"]] == [
         ("test_issue_462_totals_are_rounded_to_cents", ["mock"], "tests/test_flow.py"),
@@ -266,7 +268,8 @@ def test_evidence_and_diagnostics_on_real_playwright_output(tmp_path, value, cod
     assert "undeclared-test" in {w["code"] for w in data["warnings"]}
     summary = (tmp_path / "s.md").read_text().replace("&nbsp;", " ")  # as the reader sees it
     assert ("evidence missing" in summary) is bool(code)
-    assert "closest titles there" in summary and "undeclared-test" in summary
+    assert "did you mean “checkout › Issue \\#462: totals are rounded to cents”?" in summary  # # escaped in Markdown
+    assert "undeclared-test" in summary
     assert ("NO EVIDENCE" in r.stdout) is bool(code)
     assert "undeclared tests mentioning #462: 2" in r.stdout
 

@@ -37,7 +37,7 @@ def _write_results(path: Path, count: int) -> None:
     path.write_text("".join(parts), encoding="utf-8")
 
 
-def _keep(name: str) -> bool:
+def _keep(name: str, _element: object = None) -> bool:
     return name.endswith(" 7")  # a few kept testcases, like declared tests
 
 
@@ -60,7 +60,7 @@ import json, sys
 from qualify.results.junit import read_testcases
 from qualify.core.model import JobCounts
 counts = JobCounts()
-for _ in read_testcases(sys.argv[1], "r.xml", "real", counts, lambda n: False):
+for _ in read_testcases(sys.argv[1], "r.xml", "real", counts, lambda n, e: False):
     pass
 with open("/proc/self/status") as fh:
     hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
@@ -89,3 +89,37 @@ def test_memory_stays_flat_from_10k_to_100k_testcases(tmp_path):
     rss_small, rss_big = _peak_rss_mb(small), _peak_rss_mb(big)
     # Holding the parsed tree of the 25 MB file would add well over 50 MB.
     assert rss_big - rss_small < 10, (rss_small, rss_big)
+
+
+_RSS_CAPTURE_SCRIPT = """
+import json, sys
+from qualify.results.junit import read_testcases
+from qualify.core.model import JobCounts
+counts = JobCounts()
+kept = list(read_testcases(sys.argv[1], "r.xml", "real", counts, lambda n, e: True, capture=True))
+with open("/proc/self/status") as fh:
+    hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+print(json.dumps({"rss_kb": hwm, "output": len(kept[0].output)}))
+"""
+
+
+def test_a_huge_text_node_is_never_held(tmp_path):
+    # No tree (issue #18): a 60 MB system-out streams past, and a kept testcase's captured evidence
+    # holds its bounded head and tail only.
+    big = tmp_path / "text.xml"
+    with big.open("w", encoding="utf-8") as fh:
+        fh.write('<testsuites><testsuite name="s"><testcase name="t"><system-out>')
+        for _ in range(60):
+            fh.write("x" * 1_000_000)
+        fh.write("</system-out></testcase></testsuite></testsuites>")
+    small = tmp_path / "small.xml"
+    _write_results(small, 1_000)
+    run = [sys.executable, "-c", _RSS_CAPTURE_SCRIPT]
+    out_big = json.loads(subprocess.run([*run, str(big)], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    out_small = json.loads(
+        subprocess.run([*run, str(small)], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    )
+    from qualify.results.junit import MAX_OUTPUT_CHARS
+
+    assert out_big["output"] <= MAX_OUTPUT_CHARS + 3
+    assert (out_big["rss_kb"] - out_small["rss_kb"]) / 1024 < 15, (out_small, out_big)

@@ -28,6 +28,7 @@ from qualify.core.matching import SEP, Matcher, canonical, mentioned_issues, pat
 from qualify.core.model import JOBS, CoverageEntry, Defect, JobCounts, Match, TestCase, Verdict
 from qualify.errors import QualifyError
 from qualify.render.workflow_commands import plain
+from qualify.results.common import Attrs, Keep
 from qualify.results.formats import read_testcases
 from qualify.results.junit import is_pathlike
 from qualify.settings import (
@@ -224,7 +225,7 @@ def _own_title(case: TestCase) -> str:
 
 def _read(
     plan: list[tuple[str, list[Found]]],
-    keeper: Callable[[str], Callable[[str], bool]],
+    keeper: Callable[[str], Keep],
     take: Callable[[TestCase], None],
 ) -> dict[str, JobCounts]:
     counts = {job: JobCounts() for job in JOBS}
@@ -239,12 +240,12 @@ def _read(
 def _run_first_pass(p1: _Pass1, plan: list[tuple[str, list[Found]]]) -> dict[str, JobCounts]:
     issues = set(p1.gatherers)
 
-    def keeper(job: str) -> Callable[[str], bool]:
+    def keeper(job: str) -> Keep:
         matcher_keep = p1.matcher.keeper(job)
         elisions = p1.elisions
 
-        def keep(name: str) -> bool:
-            wanted = matcher_keep(name)  # always called: it also feeds the closest titles
+        def keep(name: str, attrs: Attrs | None = None) -> bool:
+            wanted = matcher_keep(name, attrs)  # always called: it also feeds the closest titles
             if elisions:
                 elisions.see(name)
             return wanted or (bool(issues) and not mentioned_issues(name).isdisjoint(issues))

@@ -50,7 +50,7 @@ class Gatherer:
         self._by_title: dict[str, dict[str | None, Seen]] = {}
         self._more: set[str] = set()
 
-    def wants(self, name: str) -> bool:
+    def wants(self, name: str, _element: object = None) -> bool:  # the reader's `keep(name, element)`
         return self.issue in mentioned_issues(name)
 
     def add(self, case: TestCase) -> None:

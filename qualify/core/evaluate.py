@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from qualify.core import policy
-from qualify.core.matching import Matcher, TraceOf
+from qualify.core.matching import Keep, Matcher, TraceOf
 from qualify.core.model import JOBS, Finding, JobCounts, TestCase, TrackingRead, Verdict
 from qualify.core.policy import PolicyConfig
 
@@ -38,10 +38,10 @@ class Filter:
     scenario traces), whether their traces are read, and, in a worker process, the list the filter
     logs near-miss names into (sent back in the file's Batch)."""
 
-    keep: Callable[[str], bool]
+    keep: Keep
     capture: Callable[[str], bool] | None
     traces: bool
-    near_log: list[str] | None = None
+    near_log: list[tuple[str, bool]] | None = None  # (name, whether it is a whole space-joined path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class Batch:
     job: str
     cases: Sequence[TestCase]
     counts: JobCounts
-    near: Sequence[str] = ()
+    near: Sequence[tuple[str, bool]] = ()
     trace_of: TraceOf | None = None
 
 
@@ -85,7 +85,8 @@ class CaseList:
             kept = []
             for case in self.cases.get(job, ()):
                 counts.add(case)
-                if wanted.keep(case.name):
+                # The classname, as a reader's element gives it: the near-miss side-look reads it.
+                if wanted.keep(case.name, {"classname": case.classname}):
                     kept.append(case)
             yield Batch(job, kept, counts, trace_of=self.trace_of if wanted.traces else None)
 
@@ -94,7 +95,7 @@ def filters(matcher: Matcher) -> FilterFor:
     """The reading filters of one matcher, per job."""
 
     def filter_for(job: str, logged: bool) -> Filter:
-        log: list[str] | None = [] if logged else None
+        log: list[tuple[str, bool]] | None = [] if logged else None
         return Filter(matcher.keeper(job, log), matcher.captures(job), matcher.reads_traces, log)
 
     return filter_for

@@ -171,6 +171,7 @@ class Finding:
     hint: str | None = None
     waived: bool = False
     closest: tuple[str, ...] = ()  # for test-not-found: the nearest titles that do exist in that job
+    did_you_mean: str | None = None  # for test-not-found: what `test:` could say to match the nearest one
     # Whether this finding blocks the release: an error that no `exception:` waives. Every count,
     # section, annotation level and check conclusion reads this; nothing restates the rule. Worked
     # out once, when the finding is made (replace() makes a new one): reports read it per finding.
@@ -192,6 +193,7 @@ class Finding:
             "hint": self.hint,
             "waived": self.waived,
             "closest": list(self.closest),
+            "did_you_mean": self.did_you_mean,
         }
 
 

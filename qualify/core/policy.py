@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from qualify.core import rules as label_rules
 from qualify.core import trace as traces
-from qualify.core.matching import MatchBook, canonical
+from qualify.core.matching import SEP, MatchBook, canonical
 from qualify.core.model import (
     EVIDENCE_JOB,
     JOBS,
@@ -292,16 +292,32 @@ def _not_found(defect: Defect, er: EntryResult, job: str, book: MatchBook, index
             f"declared for the {job} job but it ran only in the {other} job: make the {job} job run it "
             f"(e.g. include its file or enable its real-API flag), or correct `jobs:`"
         )
-    closest = book.closest(index, ei, job)
+    closest = book.closest_titles(index, ei, job)
+    names = tuple(c.name for c in closest)
+    suggestion = None
     if closest:
         title = canonical(entry.test)
-        if entry.file and any(canonical(n) == title or canonical(n).endswith(" › " + title) for n in closest):
+        if entry.file and any(n == title or n.endswith(SEP + title) for n in names):
             message += f"; a test with this exact title exists in that job, but not in {entry.file}"
             hint = "check `file:` in TRACKING.md: the title matched in another file"
-        message += "; closest titles there: " + ", ".join(f"“{n}”" for n in closest)
-        if not elsewhere and hint.startswith("check the title"):
-            hint = "if the test was renamed, update `test:` in TRACKING.md to its new title"
-    return Finding(code="test-not-found", message=message, hint=hint, closest=closest, **base)
+        else:
+            best = closest[0]
+            suggestion = best.title
+            message += f"; did you mean “{best.title}”"
+            if best.title != best.name:
+                message += f" (full name “{best.name}”)"
+            message += "?"
+            if len(closest) > 1:
+                message += " Other close titles there: " + ", ".join(f"“{c.name}”" for c in closest[1:])
+            if not elsewhere:
+                why = f"it mentions #{defect.issue}, no entry declares it" if best.same_issue else "the closest title"
+                hint = (
+                    f"if the test was renamed or reworded ({why}), change `test:` on line {entry.line} of "
+                    f"{defect.tracking} to “{best.title}”"
+                )
+    return Finding(
+        code="test-not-found", message=message, hint=hint, closest=names, did_you_mean=suggestion, **base
+    )
 
 
 def _entry_finding(

@@ -1,7 +1,7 @@
 """What every results reader shares: the reader signature, counting, bounded capture, hardened XML.
 
 A reader streams one file: `read(path, display, job, counts, keep, capture)` yields the `TestCase`s
-that `keep(name)` wants, counts every test case in `counts`, and raises QualifyError (naming the
+that `keep(name, attrs)` wants, counts every test case in `counts`, and raises QualifyError (naming the
 file and, where known, the line) when the file cannot be read. `junit.read_testcases` is the model;
 the other formats follow it (formats.py picks one from the file's content).
 """
@@ -30,7 +30,19 @@ from qualify.results.junit import (
 
 MALFORMED = "results-malformed"
 _HEAD_END = re.compile(r"[\s(]")
-Keep = Callable[[str], bool]
+
+
+class Attrs(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+
+class Keep(Protocol):
+    """`keep(name, attrs)`: whether the reader yields the test case named so. `attrs` (anything with
+    `.get`) is its element's attributes where the format has them: the JUnit reader passes them, so
+    the matcher's near-miss side-look can read `classname`; the other readers pass the name alone."""
+
+    def __call__(self, name: str, attrs: Attrs | None = None, /) -> bool: ...
+
 Properties = tuple[tuple[str, str], ...]
 _PASSED, _FAILED, _SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED
 

@@ -93,7 +93,7 @@ class _Task:
 
 
 _Readers = dict[str, Filter]
-_FileRead = tuple[list[TestCase], JobCounts, list[str]]  # kept testcases, counts, near-miss names
+_FileRead = tuple[list[TestCase], JobCounts, list[tuple[str, bool]]]  # kept testcases, counts, near-miss names
 
 
 def worker_count(total_bytes: int, files: int) -> int:

@@ -58,7 +58,7 @@ def test_keep_filters_but_counts_everything(tmp_path):
     cases, counts = read(
         tmp_path,
         '<testsuites><testsuite><testcase name="a"/><testcase name="b"/></testsuite></testsuites>',
-        keep=lambda n: n == "b",
+        keep=lambda n, _element: n == "b",
     )
     assert [c.name for c in cases] == ["b"] and counts.testcases == 2
 

@@ -234,3 +234,35 @@ def test_a_kept_testcase_is_a_near_miss_only_of_the_tests_it_did_not_match():
     assert m.book.get(0, 0, "mock").total == 1
     assert (0, 0, "mock") not in m.book.near
     assert m.book.closest(0, 1, "mock") == ("payments › refunds a partial order",)
+
+
+def _cost_per_name(decoys: int, names: list[str]) -> list[int]:
+    """Lookups + comparisons the filter and `add` make for each name, with 20 declared titles the
+    names can match plus `decoys` more that end with the same words (the shape that made matching
+    O(testcases x declared), issue #18)."""
+    titles = [f"flow {i} holds under load (USE_REAL_APIS=1)" for i in range(10)]
+    titles += [f"step {i} works" for i in range(10)]
+    titles += [f"flow {1000 + i} holds under load (USE_REAL_APIS=1)" for i in range(decoys // 2)]
+    titles += [f"other step {i} works" for i in range(decoys // 2)]
+    m = Matcher([defect(*(entry(t, jobs=["mock"]) for t in titles))])
+    keep = m.keeper("mock")
+    spent = []
+    for name in names:
+        before = m.cost.lookups + m.cost.compares
+        if keep(name):
+            m.add(case(name, classname="suite › nested"))
+        spent.append(m.cost.lookups + m.cost.compares - before)
+    return spent
+
+
+def test_matching_cost_per_testcase_does_not_grow_with_declared_tests():
+    names = [f"suite › nested › flow {i} holds under load (USE_REAL_APIS=1)" for i in range(0, 400, 7)]
+    names += [f"api {i} still works" for i in range(50)] + [f"suite › step {i} works" for i in range(0, 40, 3)]
+    names += [f"flow {i} holds under load (USE_REAL_APIS=1) [param {i}]" for i in range(20)]
+    few, many = _cost_per_name(10, names), _cost_per_name(4000, names)
+    # About the same work per name (a name's walk may go a word further, in each of its forms, where
+    # more titles share its ending), bounded by the name's own words, not by the 10 or 4,000 titles
+    # that end like it.
+    assert all(m <= 2 * f for f, m in zip(few, many, strict=True))
+    assert all(cost <= 4 * (len(name.split()) + 2) for cost, name in zip(many, names, strict=True))
+    assert sum(many) <= 1.2 * sum(few)

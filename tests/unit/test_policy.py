@@ -261,8 +261,9 @@ def test_not_found_names_the_closest_titles_in_that_job():
     f = next(f for f in v.problems if f.code == "test-not-found")
     assert f.closest[0] == "checkout › rejects an expired credit card"
     assert "payments › refunds a partial order" not in f.closest
-    assert "closest titles there: “checkout › rejects an expired credit card”" in f.message
-    assert "renamed" in f.hint
+    assert "did you mean “checkout › rejects an expired credit card”?" in f.message
+    assert f.did_you_mean == "checkout › rejects an expired credit card"
+    assert "change `test:` on line 14 of docs/issues/ISSUE-462/TRACKING.md to “checkout › rejects" in f.hint
 
 
 def test_not_found_says_when_the_title_is_only_in_the_other_job():
