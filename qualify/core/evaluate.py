@@ -115,6 +115,4 @@ def evaluate(declarations: Declarations, results: Results, config: PolicyConfig)
         matcher.replay_near(batch.job, list(batch.near))
         for case in batch.cases:
             matcher.add(case, batch.trace_of)
-    return policy.evaluate(
-        list(declarations.reads), defects, [*first, *selection, *later], matcher.book, counts, config
-    )
+    return policy.evaluate(list(declarations.reads), [*first, *selection, *later], matcher.book, counts, config)

@@ -720,7 +720,13 @@ def _declarable(title: str, declared: str) -> str:
 
 @dataclass(slots=True)
 class MatchBook:
-    """Collects, per declared entry and job, the testcases that matched it, and the diagnostics."""
+    """Collects, per declared entry and job, the testcases that matched it, and the diagnostics.
+
+    Keys are positions: (index in `defects`, index in that defect's coverage, job). The book holds
+    the defect list it was built for, so whoever reads it reads positions of that list and no other.
+    """
+
+    defects: tuple[Defect, ...] = ()
 
     strong: dict[tuple[int, int, str], Match] = field(default_factory=dict)
     weak: dict[tuple[int, int, str], Match] = field(default_factory=dict)
@@ -973,7 +979,7 @@ class Matcher:
         self._seq = 0
         self._near_by_job: dict[str, tuple[dict[str, list[_Target]], dict[str, int]]] = {}
         self._contexts: dict[tuple[str, tuple[str, ...]], _Context] = {}  # (classname, suites) -> context
-        self.book = MatchBook()
+        self.book = MatchBook(tuple(defects))
         self.cost = MatchCost()
         words_index = _TitleWords()
         for di, defect in enumerate(defects):

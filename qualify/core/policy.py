@@ -610,14 +610,13 @@ def _apply_waiver(defect: Defect, findings: list[Finding], config: PolicyConfig)
 
 def evaluate(
     reads: list[TrackingRead],
-    defects: list[Defect],
     selection_findings: list[Finding],
     book: MatchBook,
     counts: dict[str, JobCounts],
     config: PolicyConfig,
 ) -> Verdict:
-    """`defects` must be the list the Matcher was built from (indices must agree)."""
-    results = tuple(evaluate_defect(d, i, book, config) for i, d in enumerate(defects))
+    """The verdict on the defects the book was built for (`book.defects`: its keys are their positions)."""
+    results = tuple(evaluate_defect(d, i, book, config) for i, d in enumerate(book.defects))
     findings = [*selection_findings, *job_findings(counts), *not_declared(reads, config)]
     return Verdict(
         defects=results,

@@ -5,20 +5,23 @@ from qualify.core.matching import MAX_NEAR, MAX_WORD_TARGETS, Matcher, canonical
 from qualify.core.model import Outcome, Status
 
 
-def run(entries, cases):
+def _matched(entries, cases) -> Matcher:
+    """The matcher after a read: each job's testcases through that job's filter, as a reader applies it."""
     m = Matcher([defect(*entries)])
+    keep = {job: m.keeper(job) for job in ("mock", "real")}
     for c in cases:
-        if m.wants(c.name):
+        if keep[c.job](c.name, {"classname": c.classname}):
             m.add(c)
+    return m
+
+
+def run(entries, cases):
+    m = _matched(entries, cases)
     return [m.book.get(0, i, job) for i in range(len(entries)) for job in ("mock", "real")]
 
 
 def status(entries, cases, index=0, job="mock"):
-    m = Matcher([defect(*entries)])
-    for c in cases:
-        if m.wants(c.name):
-            m.add(c)
-    return m.book.get(0, index, job)
+    return _matched(entries, cases).book.get(0, index, job)
 
 
 def test_canonical_normalises_separators_and_whitespace():

@@ -5,11 +5,9 @@ import re
 from dataclasses import replace
 
 import pytest
-from builders import TODAY, case, defect, entry, prop
+from builders import case, defect, entry, prop, verdict_of
 
-from qualify.core.matching import Matcher
-from qualify.core.model import JOBS, EvidenceStatus, Finding, JobCounts, Outcome, TrackingRead, Verdict
-from qualify.core.policy import PolicyConfig, evaluate, select_defects
+from qualify.core.model import EvidenceStatus, Finding, Outcome, Verdict
 from qualify.redact import REDACTED, redact
 from qualify.render.markdown import MARKER
 from qualify.render.renderers import RENDERERS, render
@@ -20,17 +18,7 @@ SECRET = "s3cr*t_v,al:ue%"  # the given token, with characters each format escap
 
 
 def _verdict(defects, cases) -> Verdict:
-    reads = [TrackingRead(path=d.tracking, defect=d) for d in defects]
-    config = PolicyConfig(today=TODAY)
-    selected, selection = select_defects(reads, config)
-    matcher = Matcher(selected)
-    counts = {job: JobCounts() for job in JOBS}
-    keepers = {job: matcher.keeper(job) for job in JOBS}
-    for c in cases:
-        counts[c.job].add(c)
-        if keepers[c.job](c.name):
-            matcher.add(c)
-    return evaluate(reads, selected, selection, matcher.book, counts, config)
+    return verdict_of(defects, cases)
 
 
 def _as_read(markdown: str) -> str:
