@@ -23,7 +23,8 @@ def annotation(finding: Finding, hide: Callable[[str], str] | None = None) -> st
     if finding.issue is not None:
         text = f"#{finding.issue} {text}"
     if finding.hint:
-        text = f"{text}. Fix: {finding.hint}"
+        # A message that ends a sentence itself ("did you mean …?") takes no second stop.
+        text = f"{text}{'' if text.endswith(('.', '?', '!')) else '.'} Fix: {finding.hint}"
     return command(
         _level(finding),
         hide(text),
