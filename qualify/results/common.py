@@ -43,6 +43,7 @@ class Keep(Protocol):
 
     def __call__(self, name: str, attrs: Attrs | None = None, /) -> bool: ...
 
+
 Properties = tuple[tuple[str, str], ...]
 _PASSED, _FAILED, _SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED
 
@@ -189,6 +190,38 @@ def release(elem: etree._Element) -> None:
         index = parent.index(elem)
         if index:
             del parent[:index]
+
+
+RELEASE_EVERY = 255  # mask: a finished case element and its earlier siblings are freed every 256 cases
+
+
+def xml_cases(
+    path: str,
+    display: str,
+    counts: JobCounts,
+    *,
+    case_tag: str,
+    tags: tuple[str, ...],
+    roots: tuple[str, ...],
+    what: str,
+) -> Iterator[tuple[etree._Element, Tally]]:
+    """The `case_tag` elements of an XML results file with the tally to count them in, for readers
+    with one element per test (NUnit, xUnit.net): every other element is released, each case is
+    cleared once the reader has taken what it needs, the tally reaches `counts` however the read ends,
+    and the file counts as read only when it was read to the end."""
+    tally = Tally()
+    try:
+        for elem in xml_elements(path, display, tags=tags, roots=roots, what=what):
+            if elem.tag != case_tag:
+                release(elem)
+                continue
+            yield elem, tally
+            elem.clear()
+            if not tally.testcases & RELEASE_EVERY:
+                release(elem)
+    finally:
+        tally.flush(counts)
+    counts.files += 1
 
 
 def check_doc(root: etree._Element | None, display: str, roots: tuple[str, ...], what: str) -> None:

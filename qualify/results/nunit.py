@@ -16,18 +16,16 @@ from qualify.core.model import JobCounts, Outcome, TestCase
 from qualify.results.common import (
     Capture,
     Keep,
-    Tally,
     capture_fields,
-    release,
     split_dotted,
     wanted,
-    xml_elements,
+    xml_cases,
 )
 
 ROOTS = ("test-run", "test-results", "test-suite")
+_TAGS = ("test-case", "test-suite")  # the case element, and the containers released as they end
 WHAT = "NUnit XML"
 _PASSED, _FAILED, _SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED
-_RELEASE_MASK = 255
 # NUnit 3 `result` (the `label` refines it: Error/Cancelled/Invalid are failures, Ignored/Explicit
 # skips). Inconclusive proves nothing: never passed. Warning: NUnit does not count it a success.
 _V3 = {"Passed": _PASSED, "Failed": _FAILED, "Skipped": _SKIPPED, "Inconclusive": _SKIPPED, "Warning": _FAILED}
@@ -67,34 +65,24 @@ def read_testcases(
     capture: Capture = False,
 ) -> Iterator[TestCase]:
     """Yield the test cases `keep(name)` wants; count every one. See junit.read_testcases."""
-    tally = Tally()
-    try:
-        for elem in xml_elements(path, display, tags=("test-case", "test-suite"), roots=ROOTS, what=WHAT):
-            if elem.tag != "test-case":
-                release(elem)
-                continue
-            outcome = outcome_of(elem)
-            tally.add(outcome)
-            name, classname = _names(elem)
-            if keep is None or keep(name):
-                yield TestCase(
-                    job=job,
-                    name=name,
-                    classname=classname,
-                    suites=tuple(s.get("name") or "" for s in reversed(list(elem.iterancestors("test-suite")))),
-                    file=None,  # NUnit names assemblies and classes, never source files
-                    outcome=outcome,
-                    flaky=False,
-                    source=display,
-                    line=elem.sourceline or 0,
-                    **(_captured(elem) if len(elem) and wanted(capture, name) else {}),
-                )
-            elem.clear()
-            if not tally.testcases & _RELEASE_MASK:
-                release(elem)
-    finally:
-        tally.flush(counts)
-    counts.files += 1
+    cases = xml_cases(path, display, counts, case_tag="test-case", tags=_TAGS, roots=ROOTS, what=WHAT)
+    for elem, tally in cases:
+        outcome = outcome_of(elem)
+        tally.add(outcome)
+        name, classname = _names(elem)
+        if keep is None or keep(name):
+            yield TestCase(
+                job=job,
+                name=name,
+                classname=classname,
+                suites=tuple(s.get("name") or "" for s in reversed(list(elem.iterancestors("test-suite")))),
+                file=None,  # NUnit names assemblies and classes, never source files
+                outcome=outcome,
+                flaky=False,
+                source=display,
+                line=elem.sourceline or 0,
+                **(_captured(elem) if len(elem) and wanted(capture, name) else {}),
+            )
 
 
 def _names(elem: etree._Element) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from lxml import etree
 
 from qualify.core.model import JobCounts, Outcome, TestCase
 from qualify.results.common import (
+    RELEASE_EVERY,
     Capture,
     Keep,
     Tally,
@@ -39,7 +40,6 @@ ROOTS = ("TestRun",)
 WHAT = "TRX"
 _RESULT, _DEFINITION = "UnitTestResult", "UnitTest"
 _TAGS = tuple(f"{{*}}{t}" for t in (_RESULT, _DEFINITION, "Results", "TestDefinitions"))
-_RELEASE_MASK = 255
 _PASSED, _FAILED, _SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED
 _OUTCOMES = {
     "Passed": _PASSED,
@@ -95,7 +95,7 @@ def read_testcases(
                         kept.append(item)
                         waiting.setdefault(item.test_id, []).append(item)
                 elem.clear()
-                if not tally.testcases & _RELEASE_MASK:
+                if not tally.testcases & RELEASE_EVERY:
                     release(elem)
             elif tag == _DEFINITION:
                 if not tally.testcases:

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from lxml import etree
 
 from qualify.core.model import JobCounts, Outcome, TestCase
-from qualify.results.common import Capture, Keep, Tally, capture_fields, release, strip_class, wanted, xml_elements
+from qualify.results.common import Capture, Keep, capture_fields, strip_class, wanted, xml_cases
 
 ROOTS = ("assemblies", "assembly")
+_TAGS = ("test", "collection", "class")  # the case element, and the containers released as they end
 WHAT = "xUnit.net XML"
-_RELEASE_MASK = 255
 # Anything else (a future or hand-made word) fails closed.
 _RESULTS = {"Pass": Outcome.PASSED, "Fail": Outcome.FAILED, "Skip": Outcome.SKIPPED, "NotRun": Outcome.SKIPPED}
 
@@ -31,35 +31,25 @@ def read_testcases(
     capture: Capture = False,
 ) -> Iterator[TestCase]:
     """Yield the tests `keep(name)` wants; count every one. See junit.read_testcases."""
-    tally = Tally()
-    try:
-        for elem in xml_elements(path, display, tags=("test", "collection", "class"), roots=ROOTS, what=WHAT):
-            if elem.tag != "test":
-                release(elem)
-                continue
-            outcome = _RESULTS.get(elem.get("result") or "", Outcome.FAILED)
-            tally.add(outcome)
-            classname = elem.get("type") or ""
-            name = strip_class(elem.get("name") or elem.get("method") or "", classname)
-            if keep is None or keep(name):
-                yield TestCase(
-                    job=job,
-                    name=name,
-                    classname=classname,
-                    suites=(),
-                    file=elem.get("source-file") or None,
-                    outcome=outcome,
-                    flaky=False,
-                    source=display,
-                    line=elem.sourceline or 0,
-                    **(_captured(elem) if len(elem) and wanted(capture, name) else {}),
-                )
-            elem.clear()
-            if not tally.testcases & _RELEASE_MASK:
-                release(elem)
-    finally:
-        tally.flush(counts)
-    counts.files += 1
+    cases = xml_cases(path, display, counts, case_tag="test", tags=_TAGS, roots=ROOTS, what=WHAT)
+    for elem, tally in cases:
+        outcome = _RESULTS.get(elem.get("result") or "", Outcome.FAILED)
+        tally.add(outcome)
+        classname = elem.get("type") or ""
+        name = strip_class(elem.get("name") or elem.get("method") or "", classname)
+        if keep is None or keep(name):
+            yield TestCase(
+                job=job,
+                name=name,
+                classname=classname,
+                suites=(),
+                file=elem.get("source-file") or None,
+                outcome=outcome,
+                flaky=False,
+                source=display,
+                line=elem.sourceline or 0,
+                **(_captured(elem) if len(elem) and wanted(capture, name) else {}),
+            )
 
 
 def _captured(elem: etree._Element) -> dict:
