@@ -117,9 +117,7 @@ class _Target:
 def target(paths: list[str], keep: Keep) -> tuple[int, int, int, int]:
     t = _Target(keep)
     for path in paths:
-        parser = etree.XMLParser(
-            target=t, resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
-        )
+        parser = etree.XMLParser(target=t, resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
         with open(path, "rb") as fh:
             while chunk := fh.read(1 << 16):
                 parser.feed(chunk)
@@ -147,9 +145,7 @@ def target_lines(paths: list[str], keep: Keep) -> tuple[int, int, int, int]:
     the piece that starts with it, so its line is the piece's."""
     t = _LinedTarget(keep)
     for path in paths:
-        parser = etree.XMLParser(
-            target=t, resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
-        )
+        parser = etree.XMLParser(target=t, resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
         with open(path, "rb") as fh:
             data = fh.read()
         t.line = 1

@@ -232,7 +232,9 @@ def _valid_block(draw) -> dict:
     if draw(st.booleans()):
         names = draw(st.lists(st.sampled_from(["connect", "Settings", "user message", "ü › b"]), min_size=1,
                               max_size=4, unique=True))  # fmt: skip
-        block["scenario"] = [{n: draw(st.sampled_from(["x", "session\\.created", "POST /f/\\w+ .*200"]))} for n in names]
+        block["scenario"] = [
+            {n: draw(st.sampled_from(["x", "session\\.created", "POST /f/\\w+ .*200"]))} for n in names
+        ]
     _optional(draw, block, "events", st.sampled_from(['"type":"([\\w.]+)"', "^<- (\\S+)", None]))
     return block
 
@@ -450,7 +452,9 @@ def test_the_schema_ships_in_the_wheel_and_lint_finds_it_there(tmp_path):
         [sys.executable, "-c", "from qualify.tracking.lint import schema_path; print(schema_path())"],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
     )  # fmt: skip
-    assert where.stdout.strip() == str(site / "qualify" / "schema" / "tracking.schema.json"), where.stdout + where.stderr
+    assert where.stdout.strip() == str(site / "qualify" / "schema" / "tracking.schema.json"), (
+        where.stdout + where.stderr
+    )
     assert (site / "qualify" / "schema" / "report.schema.json").is_file()  # for tools that read the JSON report
 
 

@@ -315,9 +315,7 @@ def _not_found(defect: Defect, er: EntryResult, job: str, book: MatchBook, index
                     f"if the test was renamed or reworded ({why}), change `test:` on line {entry.line} of "
                     f"{defect.tracking} to “{best.title}”"
                 )
-    return Finding(
-        code="test-not-found", message=message, hint=hint, closest=names, did_you_mean=suggestion, **base
-    )
+    return Finding(code="test-not-found", message=message, hint=hint, closest=names, did_you_mean=suggestion, **base)
 
 
 def _entry_finding(

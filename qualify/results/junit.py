@@ -489,7 +489,6 @@ class _StartLines:
     testcase (any namespace prefix) are counted as libxml2 meets them, comments, CDATA sections and
     processing instructions skipped. A file whose kept testcases all come early is read no further."""
 
-
     def __init__(self, path: str) -> None:
         self._path = path
         self._fh: BinaryIO | None = None

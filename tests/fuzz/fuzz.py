@@ -186,7 +186,7 @@ def _trace_tree(work: Path) -> Path:
         return ws
     outside = work / "trace-outside"
     outside.mkdir(exist_ok=True)
-    (outside / "secret.log").write_text(f"<- {{\"type\":\"session.created\"}}\n{TRACE_SECRET}\n")
+    (outside / "secret.log").write_text(f'<- {{"type":"session.created"}}\n{TRACE_SECRET}\n')
     results = ws / "results"
     (results / "traces").mkdir(parents=True)
     (results / "traces" / "flow.log").write_text('<- {"type":"session.created"}\nGET /orders/1 200\n')

@@ -121,7 +121,9 @@ def _deep(depth: int) -> str:
 
 def _scenario_head(text: str) -> str:
     """The partner scenario's <testcase> start tag as Playwright wrote it (its time changes per run)."""
-    found = re.search(rf'<testcase name="{re.escape(SCENARIO)}" classname="e2e/openai-proxy-e2e.spec.js" time="[^"]*">', text)
+    found = re.search(
+        rf'<testcase name="{re.escape(SCENARIO)}" classname="e2e/openai-proxy-e2e.spec.js" time="[^"]*">', text
+    )
     assert found, "the example run lost its partner scenario"
     return found.group()
 
@@ -378,13 +380,49 @@ CASES = [
         "QUALIFIED",
     ),
     Case("utf8-bom-qualifies", _swap_playwright(lambda t: b"\xef\xbb\xbf" + t.encode()), 0, None, "QUALIFIED"),
-    Case("declared-encoding-lies", _swap_playwright(lambda t: '<?xml version="1.0" encoding="UTF-16"?>\n' + t), 2, "results-malformed", "malformed XML"),
+    Case(
+        "declared-encoding-lies",
+        _swap_playwright(lambda t: '<?xml version="1.0" encoding="UTF-16"?>\n' + t),
+        2,
+        "results-malformed",
+        "malformed XML",
+    ),
     Case("invalid-numbers-are-ignored", _swap_playwright(_invalid_numbers), 0, None, "QUALIFIED"),
-    Case("tests-5-but-no-testcase", _swap_playwright(lambda t: '<testsuites tests="5"><testsuite name="x" tests="5" failures="0"/></testsuites>'), 1, "partner-scenario-not-covered", "test-not-found"),
-    Case("real-job-only-claims-tests", lambda ws, tmp: [os.remove(ws / "real" / "jest-junit.xml"), _put(ws, PLAYWRIGHT, '<testsuites tests="5"><testsuite tests="5"/></testsuites>')] and None, 1, "no-results", "the real job's results (1 file(s)) hold no testcases"),
-    Case("skipped-and-failure", _swap_playwright(_both_skipped_and_failure), 1, "test-failed", "declared test failed in the real job"),
+    Case(
+        "tests-5-but-no-testcase",
+        _swap_playwright(lambda t: '<testsuites tests="5"><testsuite name="x" tests="5" failures="0"/></testsuites>'),
+        1,
+        "partner-scenario-not-covered",
+        "test-not-found",
+    ),
+    Case(
+        "real-job-only-claims-tests",
+        lambda ws, tmp: (
+            [
+                os.remove(ws / "real" / "jest-junit.xml"),
+                _put(ws, PLAYWRIGHT, '<testsuites tests="5"><testsuite tests="5"/></testsuites>'),
+            ]
+            and None
+        ),
+        1,
+        "no-results",
+        "the real job's results (1 file(s)) hold no testcases",
+    ),
+    Case(
+        "skipped-and-failure",
+        _swap_playwright(_both_skipped_and_failure),
+        1,
+        "test-failed",
+        "declared test failed in the real job",
+    ),
     # XML: size and depth
-    Case("nested-10000-suites", _add("real/deep.xml", _deep(10_000)), 2, "results-malformed", "nested deeper than 256 levels"),
+    Case(
+        "nested-10000-suites",
+        _add("real/deep.xml", _deep(10_000)),
+        2,
+        "results-malformed",
+        "nested deeper than 256 levels",
+    ),
     Case("nested-250-suites-qualifies", _add("real/deep.xml", _deep(250)), 0, None, "QUALIFIED"),
     Case("text-node-200mb", _text_node_200mb(False), 2, "results-too-large", "over the per-file limit of 104,857,600"),
     # No tree is built (issue #18): a text node is streamed past, never held (tests/test_memory_guard.py).
@@ -477,9 +515,23 @@ CASES = [
     Case("dangling-symlink-skipped", _dangling, 0, None, "QUALIFIED"),
     Case("fifo-never-opened", _fifo, 0, None, "QUALIFIED", subprocess=True),
     Case("directory-named-xml", lambda ws, tmp: (ws / "real" / "dir.xml").mkdir() and None, 0, None, "QUALIFIED"),
-    Case("dotdot-glob", lambda ws, tmp: Layout(real=["../outside/*.xml"]), 2, "outside-workspace", "points outside the workspace", in_actions=True),
+    Case(
+        "dotdot-glob",
+        lambda ws, tmp: Layout(real=["../outside/*.xml"]),
+        2,
+        "outside-workspace",
+        "points outside the workspace",
+        in_actions=True,
+    ),
     Case("dotdot-inside-glob", lambda ws, tmp: Layout(real=["real/../real/*.xml"]), 0, None, "QUALIFIED"),
-    Case("absolute-glob-outside", _absolute_outside, 2, "outside-workspace", "points outside the workspace", in_actions=True),
+    Case(
+        "absolute-glob-outside",
+        _absolute_outside,
+        2,
+        "outside-workspace",
+        "points outside the workspace",
+        in_actions=True,
+    ),
     Case("absolute-glob-inside", _absolute_inside, 0, None, "QUALIFIED"),
     Case(
         "glob-matches-nothing", lambda ws, tmp: Layout(real=["nothing/*.xml"]), 2, "results-missing", "matched no file"

@@ -94,7 +94,10 @@ def test_a_long_reference_line_keeps_its_cut_path_and_a_huge_text_is_not_held():
 
 
 SYSTEM_OUTS = st.lists(
-    st.lists(st.sampled_from(["[[ATTACHMENT|a&b.log]]", "say [[ATTACHMENT|no]]", "x", "  [[ATTACHMENT|t/r.txt]] ", ""]), max_size=6),
+    st.lists(
+        st.sampled_from(["[[ATTACHMENT|a&b.log]]", "say [[ATTACHMENT|no]]", "x", "  [[ATTACHMENT|t/r.txt]] ", ""]),
+        max_size=6,
+    ),
     max_size=3,
 )
 
@@ -121,13 +124,17 @@ def _reference(path: str, wanted: set[str]) -> dict[str, tuple[str, ...]]:
     repeat=st.integers(1, 20),
     chunk=st.sampled_from([5, 64, 1 << 16]),
 )
-def test_captured_testcases_carry_the_attachment_lines_of_their_system_out(tmp_path_factory, cases, cdata, repeat, chunk):
+def test_captured_testcases_carry_the_attachment_lines_of_their_system_out(
+    tmp_path_factory, cases, cdata, repeat, chunk
+):
     body = ['<?xml version="1.0"?>\n<testsuites><testsuite name="s">\n']
     for i, outs in enumerate(cases):
         body.append(f'<testcase name="t{i}">')
         for lines in outs:
             text = "\n".join(lines * repeat)
-            body.append(f"<system-out><![CDATA[{text}]]></system-out>" if cdata else f"<system-out>{escape(text)}</system-out>")
+            body.append(
+                f"<system-out><![CDATA[{text}]]></system-out>" if cdata else f"<system-out>{escape(text)}</system-out>"
+            )
         body.append("</testcase>\n")
     body.append("</testsuite></testsuites>\n")
     path = tmp_path_factory.mktemp("refs") / "r.xml"

@@ -13,13 +13,13 @@ from qualify.core.matching import _PARAMS, SEP, Matcher, _strip_params, canonica
 from qualify.core.model import Outcome
 
 EXAMPLES = 5_000 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 300
-SETTINGS = settings(
-    max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Few words, so that titles and names share their endings; separators of every dialect, odd spacing,
 # [params], a decomposed é (NFC), slashes (file-like names).
-WORD = st.sampled_from(["›", "works", "load", "under", "holds", "a", "b", "é", "e\u0301", "x/y.ts", "(USE_REAL_APIS=1)"])
+WORD = st.sampled_from(
+    ["›", "works", "load", "under", "holds", "a", "b", "é", "e\u0301", "x/y.ts", "(USE_REAL_APIS=1)"]
+)
 GLUE = st.sampled_from([" ", " ", " ", "  ", "\t", "\x1c", "\u00a0", " › ", "›", " > ", ">", "::", " :: ", " » "])
 PARAMS = st.sampled_from(["", "", "[1]", "[a b]", " [x]", "[]"])
 

@@ -23,7 +23,7 @@ FILLERS = st.sampled_from(
         "\n",
         "  ",
         "<!-- <testcase name='fake'/> -->",
-        "<![CDATA[ <testcase name=\"fake\"> ]]>",
+        '<![CDATA[ <testcase name="fake"> ]]>',
         "<?pi <testcase ?>",
         "<system-out><![CDATA[\n<testcase\n]]></system-out>",
         "<properties><property name='a' value='&lt;testcase&gt;'/></properties>",
@@ -44,7 +44,7 @@ def documents(draw) -> tuple[bytes, int]:
         attr = draw(st.sampled_from(['time="1"', 'note="a > b"', "q='say \"hi\" >'", 'multi="x\ny"']))
         body = draw(st.sampled_from(["", "<failure/>", "<system-out>\n</system-out>", "<skipped/>"]))
         close = "/>" if not body else f">{body}</testcase>"
-        parts.append(f"<testcase{gap}name=\"t{i}\"{gap}{attr}{close}\n")
+        parts.append(f'<testcase{gap}name="t{i}"{gap}{attr}{close}\n')
     parts.append("</testsuite>\n</testsuites>\n")
     return "".join(parts).encode(), count
 

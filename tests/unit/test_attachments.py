@@ -153,7 +153,9 @@ def test_an_artifacts_results_may_name_any_file_of_that_artifact(tmp_path, ws):
     (artifact / "test-results").mkdir()
     (artifact / "test-results" / "a.log").write_text("ok\n")
     reader = AttachmentReader(ws.resolve(), elsewhere=(artifact.resolve(),))
-    texts, notes = reader.read(["../test-results/a.log", "../../../outside/secret.log"], (artifact / "reports").resolve())
+    texts, notes = reader.read(
+        ["../test-results/a.log", "../../../outside/secret.log"], (artifact / "reports").resolve()
+    )
     assert texts == [("../test-results/a.log", "ok\n")]
     assert [n.reason for n in notes] == ["not read: outside the folder of these results"]
 

@@ -29,7 +29,9 @@ def blocks(draw):
         partner=partner,
         scenario=draw(st.sampled_from([None, "connect → Settings → user message"])),
         events=draw(st.sampled_from([None, r'"type":"([\w.]+)"'])),
-        waiver=draw(st.sampled_from([None, waiver(TODAY + dt.timedelta(days=9)), waiver(TODAY - dt.timedelta(days=1))])),
+        waiver=draw(
+            st.sampled_from([None, waiver(TODAY + dt.timedelta(days=9)), waiver(TODAY - dt.timedelta(days=1))])
+        ),
     )
 
 
@@ -90,6 +92,8 @@ def test_a_waived_rule_is_said_but_not_a_problem_and_an_expired_exception_is(tmp
     code, out = _lint(tmp_path, BILLING.replace("  coverage:", exception.format(later) + "  coverage:"), "billing")
     assert code == 0, out
     assert "warning: no-real-api-coverage: billing defect" in out and "(waived by the exception)" in out
-    code, out = _lint(tmp_path, BILLING.replace("  coverage:", exception.format("2020-01-01") + "  coverage:"), "billing")
+    code, out = _lint(
+        tmp_path, BILLING.replace("  coverage:", exception.format("2020-01-01") + "  coverage:"), "billing"
+    )
     assert code == 1
     assert "exception-expired" in out
