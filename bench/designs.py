@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qualify.app.check import read_tracking_file
 from qualify.core.matching import Matcher
 from qualify.core.policy import PolicyConfig, select_defects
-from qualify.workspace import expand
+from qualify.workspace import find
 
 RESULT_TAGS = ("failure", "error", "skipped", "rerunFailure", "rerunError", "flakyFailure", "flakyError")
 FAILING = {"failure", "error"}
@@ -203,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     paths = sorted(str(p) for p in Path(args.results).glob("*/*.xml"))
-    files = expand(["docs/issues/**/TRACKING.md"], Path(args.tracking), what="TRACKING.md")
-    defects, _ = select_defects([read_tracking_file(p, d) for p, d in files], PolicyConfig(today=dt.date(2026, 11, 25)))
+    files = find(["docs/issues/**/TRACKING.md"], Path(args.tracking), what="TRACKING.md")
+    defects, _ = select_defects(
+        [read_tracking_file(f.real, f.display) for f in files], PolicyConfig(today=dt.date(2026, 11, 25))
+    )
     matcher = Matcher(defects)
     keep = matcher.keeper("mock")
     spent: dict[str, list[float]] = {name: [] for name in DESIGNS}

@@ -25,7 +25,7 @@ from qualify.core.rules import DEFAULT_REAL_API_AREAS
 from qualify.render.renderers import render
 from qualify.render.report import Report
 from qualify.results.read import FileResults
-from qualify.workspace import Found, expand
+from qualify.workspace import Found, find
 
 
 class _Timed:
@@ -54,8 +54,8 @@ def phases(results: Path, tracking: Path) -> dict[str, float]:
         clock = now
 
     with gc_paused():  # as collect does; the reading freezes what exists and collects what it makes
-        files = expand(["docs/issues/**/TRACKING.md"], tracking, what="TRACKING.md")
-        reads = [read_tracking_file(p, d) for p, d in files]
+        files = find(["docs/issues/**/TRACKING.md"], tracking, what="TRACKING.md")
+        reads = [read_tracking_file(f.real, f.display) for f in files]
         lap("TRACKING.md")
         config = PolicyConfig(today=dt.date(2026, 11, 25), real_api_areas=DEFAULT_REAL_API_AREAS, requested_issues=())
         plan = [(job, [_found(p) for p in sorted((results / job).glob("*.xml"))]) for job in JOBS]

@@ -187,27 +187,6 @@ def _split(pattern: str, root: Path) -> tuple[Path, list[str]]:
     return start, segments
 
 
-def expand(
-    patterns: list[str],
-    workspace: Path,
-    *,
-    what: str,
-    allow_outside: bool = False,
-    typed_outside: bool = False,
-    in_directory: str | None = None,
-) -> list[tuple[Path, str]]:
-    """Files matching any pattern, as (real path, path to show relative to the workspace), sorted."""
-    found = find(
-        patterns,
-        workspace,
-        what=what,
-        allow_outside=allow_outside,
-        typed_outside=typed_outside,
-        in_directory=in_directory,
-    )
-    return [(f.real, f.display) for f in found]
-
-
 def find(
     patterns: list[str],
     workspace: Path,

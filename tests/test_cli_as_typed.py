@@ -27,6 +27,21 @@ def run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def check_project(project: Path, tmp_path: Path, *flags: str) -> tuple[int, str, str]:
+    """`qualify check` on the project with `flags`, the results downloaded beside it (last: they take
+    several paths)."""
+    return run(
+        "check",
+        "--workspace",
+        str(project),
+        *flags,
+        "--mock-results",
+        f"{tmp_path}/r/mock",
+        "--real-results",
+        f"{tmp_path}/r/real",
+    )
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A repository with the example declarations, and the two jobs' results downloaded elsewhere
@@ -193,15 +208,7 @@ def test_a_link_inside_typed_results_that_leads_out_is_still_refused(project: Pa
     secret.mkdir()
     (secret / "id.xml").write_text("<testsuites/>")
     os.symlink(secret / "id.xml", tmp_path / "r/real/leak.xml")
-    code, _, err = run(
-        "check",
-        "--workspace",
-        str(project),
-        "--mock-results",
-        f"{tmp_path}/r/mock",
-        "--real-results",
-        f"{tmp_path}/r/real",
-    )
+    code, _, err = check_project(project, tmp_path)
     assert code == 2
     assert (
         f"qualify: error: real results file {tmp_path}/r/real/leak.xml resolves to {secret}/id.xml, outside the "
@@ -287,17 +294,7 @@ def test_the_action_writes_its_default_report_inside_the_workspace(project: Path
 
 
 def test_a_tracking_glob_with_a_typo_says_it_matched_no_file_and_where_it_looked(project: Path, tmp_path: Path) -> None:
-    code, out, _ = run(
-        "check",
-        "--workspace",
-        str(project),
-        "--tracking",
-        "docs/issue/**/TRACKING.md",
-        "--mock-results",
-        f"{tmp_path}/r/mock",
-        "--real-results",
-        f"{tmp_path}/r/real",
-    )
+    code, out, _ = check_project(project, tmp_path, "--tracking", "docs/issue/**/TRACKING.md")
     assert code == 1
     assert (
         f"  tracking-missing: --tracking 'docs/issue/**/TRACKING.md' matched no file (searched {project}/docs/issue, "
@@ -348,17 +345,7 @@ def test_an_undeclared_issue_lists_the_declared_ones(project: Path, tmp_path: Pa
         path = project / f"docs/issues/ISSUE-{issue}/TRACKING.md"
         path.parent.mkdir(parents=True)
         path.write_text(TRACKING_462.read_text().replace("issue: 462", f"issue: {issue}"))
-    code, out, _ = run(
-        "check",
-        "--workspace",
-        str(project),
-        "--issues",
-        "463",
-        "--mock-results",
-        f"{tmp_path}/r/mock",
-        "--real-results",
-        f"{tmp_path}/r/real",
-    )
+    code, out, _ = check_project(project, tmp_path, "--issues", "463")
     assert code == 1
     assert (
         "  tracking-missing: issue #463 was requested but no TRACKING.md declares it (declared: #462, #500, #501, "
@@ -367,18 +354,7 @@ def test_an_undeclared_issue_lists_the_declared_ones(project: Path, tmp_path: Pa
 
 
 def test_issues_take_several_values_after_the_flag(project: Path, tmp_path: Path) -> None:
-    code, out, _ = run(
-        "check",
-        "--workspace",
-        str(project),
-        "--issues",
-        "462",
-        "463",
-        "--mock-results",
-        f"{tmp_path}/r/mock",
-        "--real-results",
-        f"{tmp_path}/r/real",
-    )
+    code, out, _ = check_project(project, tmp_path, "--issues", "462", "463")
     assert code == 1
     assert "issue #463 was requested but no TRACKING.md declares it (declared: #462)\n" in out
 

@@ -97,16 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also accept links that lead out of the workspace, and, when GITHUB_ACTIONS=true, paths outside it "
         "(elsewhere, paths you type may already lie outside it)",
     )
-    check.add_argument(
-        "--max-file-bytes",
-        metavar="N",
-        help="refuse a results file larger than N bytes before parsing it (default 100M; K, M, G accepted)",
-    )
-    check.add_argument(
-        "--max-total-bytes",
-        metavar="N",
-        help="refuse results whose files together exceed N bytes (default 500M)",
-    )
+    _limit_flags(check)
     annot = check.add_mutually_exclusive_group()
     annot.add_argument(
         "--annotations",
@@ -275,10 +266,7 @@ def _add_adopt(sub: argparse._SubParsersAction) -> None:
     adopt.add_argument(
         "--allow-outside-workspace", action="store_true", help="also accept links that lead out of the workspace"
     )
-    adopt.add_argument("--max-file-bytes", metavar="N", help="refuse a results file larger than N bytes (default 100M)")
-    adopt.add_argument(
-        "--max-total-bytes", metavar="N", help="refuse results larger than N bytes together (default 500M)"
-    )
+    _limit_flags(adopt)
 
 
 def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -316,6 +304,20 @@ def _secrets(token: str | None) -> tuple[str, ...]:
     from qualify.app.options import secrets
 
     return secrets(token, os.environ)
+
+
+def _limit_flags(parser: argparse.ArgumentParser) -> None:
+    """The reading limits, for every command that reads results files."""
+    parser.add_argument(
+        "--max-file-bytes",
+        metavar="N",
+        help="refuse a results file larger than N bytes before parsing it (default 100M; K, M, G accepted)",
+    )
+    parser.add_argument(
+        "--max-total-bytes",
+        metavar="N",
+        help="refuse results whose files together exceed N bytes (default 500M)",
+    )
 
 
 def _add_real_api_areas(parser: argparse.ArgumentParser) -> None:

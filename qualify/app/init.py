@@ -19,7 +19,7 @@ from qualify.core.model import JOBS, Defect, JobCounts, Outcome, Step, TestCase
 from qualify.results.read import FileResults
 from qualify.settings import ReadingLimits, Sources
 from qualify.tracking.writer import regex_scalar, yaml_string
-from qualify.workspace import expand
+from qualify.workspace import find
 
 MAX_TESTS = 200  # entries written; a block longer than this is not reviewed by anyone
 
@@ -226,8 +226,8 @@ def existing(issue: int, tracking: list[str], workspace: Path, *, allow_outside:
     """What the issue's current declaration says, if a TRACKING.md under `tracking` declares it validly."""
     from qualify.app.check import read_tracking_file
 
-    for path, display in expand(tracking, workspace, what="TRACKING.md", allow_outside=allow_outside):
-        read = read_tracking_file(path, display)
+    for f in find(tracking, workspace, what="TRACKING.md", allow_outside=allow_outside):
+        read = read_tracking_file(f.real, f.display)
         if read.defect is not None and read.defect.issue == issue:
             return Known.of(read.defect)
     return None
