@@ -251,11 +251,14 @@ class _RefLines:
             self.found.extend(refs_in(text, room))
 
     def _squeeze(self) -> None:
-        """Keep of the long line being read what `refs_in` can still see: long runs of spaces cut to
-        _REF_SPACES, then its first _REF_HEAD and last _REF_TAIL characters with a non-space between
-        (no `]]` or `\r` is dropped: a line with `\r` before its end is no reference)."""
-        line = _LONG_SPACES.sub(" " * _REF_SPACES, "".join(self.parts))
-        if not line.lstrip(" \t").startswith(_REF_LINE_START) or "\r" in line[:-1]:
+        """Keep of the long line being read what `refs_in` can still see: long runs of spaces and tabs
+        cut to their first _REF_SPACES characters, then its first _REF_HEAD and last _REF_TAIL
+        characters with a non-space between (no `]]` or `\r` is dropped: a line with `\r` before its
+        end is no reference)."""
+        # A run keeps its own first characters: a path that starts with a tab keeps its tab.
+        line = _LONG_SPACES.sub(lambda run: run.group()[:_REF_SPACES], "".join(self.parts))
+        start = line.lstrip(" \t")  # may be empty, or `[[ATTACH` so far: the line is still open
+        if not (start.startswith(_REF_LINE_START) or _REF_LINE_START.startswith(start)) or "\r" in line[:-1]:
             self.parts, self.size, self.dead = [], 0, True
             return
         if len(line) > _REF_HEAD + _REF_TAIL + 1:
