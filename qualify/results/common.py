@@ -19,16 +19,17 @@ from qualify.core.model import JobCounts, Outcome, TestCase
 from qualify.errors import QualifyError
 from qualify.results.attachments import MAX_ATTACHMENTS, refs_in
 from qualify.results.junit import (
+    MALFORMED,
     MAX_OUTPUT_CHARS,
     MAX_PROPERTIES,
     MAX_PROPERTY_CHARS,
     _bounded,
-    _explain_xml,
     _first_element,
     hardened_iterparse,
+    malformed_xml,
+    unreadable,
 )
 
-MALFORMED = "results-malformed"
 _HEAD_END = re.compile(r"[\s(]")
 
 
@@ -260,14 +261,6 @@ def xml_elements(
         first = None if root_checked else _first_element(path)
         if first is not None:
             check_doc(first, display, roots, what)  # a DOCTYPE's entities fail before any element ends
-        cause = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
-        msg, line = (cause.message, cause.line) if cause is not None else (exc.msg, exc.lineno)
-        raise QualifyError(_explain_xml(msg), display, line or None, code=MALFORMED) from None
+        raise malformed_xml(display, exc) from None
     except OSError as exc:
-        raise QualifyError(
-            f"cannot read results file: {exc.strerror or exc}", display, code="results-unreadable"
-        ) from None
-
-
-def unreadable(display: str, exc: OSError) -> QualifyError:
-    return QualifyError(f"cannot read results file: {exc.strerror or exc}", display, code="results-unreadable")
+        raise unreadable(display, exc) from None

@@ -112,7 +112,7 @@ def _result_kinds() -> dict[str, int]:
     return kinds
 
 
-_MALFORMED = "results-malformed"
+MALFORMED = "results-malformed"
 # libxml2's own limits (kept: no huge_tree) speak of parser options users cannot set; say what they mean.
 _XML_LIMITS = (
     ("Excessive depth in document", "elements nested deeper than libxml2's limit of 256 levels"),
@@ -131,17 +131,29 @@ def _explain_xml(message: str) -> str:
     return "malformed XML: " + " ".join(message.split())
 
 
+def malformed_xml(display: str, exc: etree.XMLSyntaxError) -> QualifyError:
+    """libxml2's failure in plain words, at the line of its cause: the parser may report a later
+    symptom ("no element found"); its error log has the first error."""
+    cause = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
+    msg, line = (cause.message, cause.line) if cause is not None else (exc.msg, exc.lineno)
+    return QualifyError(_explain_xml(msg), display, line or None, code=MALFORMED)
+
+
+def unreadable(display: str, exc: OSError) -> QualifyError:
+    return QualifyError(f"cannot read results file: {exc.strerror or exc}", display, code="results-unreadable")
+
+
 def _check_root(tag: str | None, doctype: bool, display: str, line: int | None = None) -> None:
     if doctype:
-        raise QualifyError("a DOCTYPE is not allowed in JUnit results", display, line, code=_MALFORMED)
+        raise QualifyError("a DOCTYPE is not allowed in JUnit results", display, line, code=MALFORMED)
     if tag is None:
-        raise QualifyError("empty results file", display, code=_MALFORMED)
+        raise QualifyError("empty results file", display, code=MALFORMED)
     if tag not in _ROOTS:
         raise QualifyError(
             f"not JUnit XML: the root element is <{tag}>, expected <testsuites> or <testsuite>",
             display,
             line,
-            code=_MALFORMED,
+            code=MALFORMED,
         )
 
 
@@ -618,7 +630,7 @@ def read_testcases(
             f"testsuite/testcase elements nested deeper than {_MAX_NESTING} levels; "
             "JUnit results never need this, the file is broken or hostile",
             display,
-            code=_MALFORMED,
+            code=MALFORMED,
         ) from None
     except _NotJunit:
         first = _first_element(path)
@@ -629,14 +641,9 @@ def read_testcases(
             if first is not None and first.getroottree().docinfo.doctype:
                 # An entity declared in a DOCTYPE fails before any element starts: name the DOCTYPE.
                 _check_root(first.tag, True, display, first.sourceline)
-        # The parser may report a later symptom ("no element found"); the log, cleared above, has the cause.
-        cause = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None)
-        msg, line = (cause.message, cause.line) if cause is not None else (exc.msg, exc.lineno)
-        raise QualifyError(_explain_xml(msg), display, line or None, code=_MALFORMED) from None
+        raise malformed_xml(display, exc) from None  # the log, cleared above, has the cause
     except OSError as exc:
-        raise QualifyError(
-            f"cannot read results file: {exc.strerror or exc}", display, code="results-unreadable"
-        ) from None
+        raise unreadable(display, exc) from None
     finally:
         lines.close()
         counts.testcases += reading.testcases
